@@ -1,0 +1,58 @@
+/**
+ * The frozen promptable segmenter (paper §3.1: SAM's E_I and D_M). The agent, the SRM and the
+ * stages use only this interface; they never touch ONNX tensors or model weights.
+ */
+import type { Point, RGBImage } from "../image.ts";
+
+/** Side of the embedding grid, as SAM's 1024/16. */
+export const EMBED_SIZE = 64;
+/** Side of the decoder's low-res logits, as SAM's. */
+export const LOW_RES = 256;
+
+/** A named extra array an embedding carries (e.g. the weight-free backend's fine colour grid). */
+export interface AuxArray {
+  /** row-major shape */
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface Embedding {
+  /** [C, 64, 64] */
+  data: Float32Array;
+  channels: number;
+  /** original image size, for coordinate transforms and mask upsampling */
+  width: number;
+  height: number;
+  /** segmenter id that produced it */
+  segmenter: string;
+  /** backend-specific extras; serialised with the embedding by the embed-cache stage */
+  aux?: Record<string, AuxArray>;
+}
+
+export interface DecodeOptions {
+  /** previous step's low-res logits [256, 256], fed as SAM's mask_input when given */
+  prevLowRes?: Float32Array;
+  /** ask for SAM's 3 masks and keep the one with the highest predicted IoU */
+  multimask?: boolean;
+}
+
+export interface DecodeResult {
+  /** [H, W] at the original size, 1 = foreground */
+  mask: Uint8Array;
+  /** [256, 256] logits (threshold 0), SAM's low_res_masks */
+  lowRes: Float32Array;
+  /** predicted quality (SAM's iou_prediction, or the backend's own confidence) */
+  score: number;
+}
+
+export interface Segmenter {
+  /** content hash of weights + config; feeds every cache key downstream */
+  readonly id: string;
+  /** human name, e.g. "sam-vit-b (onnx)" or "weight-free (not SAM)" */
+  readonly label: string;
+  /** true only for real SAM-family weights; reports say so when false */
+  readonly isSam: boolean;
+  embed(image: RGBImage): Promise<Embedding>;
+  decode(embedding: Embedding, points: Point[], options?: DecodeOptions): Promise<DecodeResult>;
+  dispose?(): Promise<void>;
+}

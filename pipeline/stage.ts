@@ -1,0 +1,74 @@
+/**
+ * A stage is data (DVC's habit): what it reads, which params and code files it depends on,
+ * what it writes, and a `run` that only the runner calls. The runner knows nothing of SAM.
+ */
+
+/** One fan-out item, e.g. { task: "glass", variant: "srm", seed: 0 }. Values are scalars. */
+export type Item = Record<string, string | number>;
+
+/** A dependency on one item of another stage. */
+export interface InputRef {
+  stage: string;
+  item: Item;
+}
+
+/** Typed parameter with its default and documentation; lives in the app's config schema. */
+export type ParamType = "number" | "integer" | "string" | "boolean" | "string[]" | "number[]";
+export interface ParamSpec {
+  type: ParamType;
+  default: unknown;
+  doc: string;
+  /** accepted values for string / string[] params */
+  choices?: readonly string[];
+}
+export type ParamSchema = Record<string, ParamSpec>;
+export type Params = Record<string, unknown>;
+
+/** Profiles override defaults: name → partial params. */
+export type Profiles = Record<string, Params>;
+
+export interface RunContext {
+  item: Item;
+  /** only the params this stage declared, with their effective values */
+  params: Params;
+  /** directory of one input item's finished, verified entry */
+  input(ref: InputRef): string;
+  /** all declared inputs, in declaration order */
+  inputs: { ref: InputRef; dir: string }[];
+  /** empty temp directory; everything written here becomes the entry atomically */
+  outDir: string;
+  /** report progress of long work (items of work within this stage item) */
+  progress(done: number, total: number, label?: string): void;
+  log(message: string): void;
+  /**
+   * Content-addressed memo shared by all stages and items in the store: returns the bytes
+   * cached under `key`, or computes, stores (atomically) and returns them.
+   */
+  memo(key: string, make: () => Promise<Uint8Array>): Promise<Uint8Array>;
+  /** aborted when the user interrupts the run */
+  signal: AbortSignal;
+}
+
+export interface Stage {
+  name: string;
+  /** one line for `dag` and `--help` */
+  doc: string;
+  /** project-relative files whose content feeds the cache key (code deps) */
+  code: readonly string[];
+  /** names of config params this stage reads (a subset of the schema) */
+  params: readonly string[];
+  /** fan-out: the items this stage has for the given params (all params, not just declared) */
+  items(params: Params): Item[];
+  /** the input items one item needs */
+  inputs(item: Item, params: Params): InputRef[];
+  /** stage names this stage may depend on, for the static DAG (`dag`, cycle check) */
+  after: readonly string[];
+  /** the files one item writes (documentation; the runner checks they exist after run) */
+  outputs: readonly string[];
+  /**
+   * Optional key part for sources outside the store (DVC's external deps), e.g. a dataset
+   * folder's file list with sizes and mtimes. Must be cheap: `status` calls it for every item.
+   */
+  fingerprint?(item: Item, params: Params): Promise<string>;
+  run(ctx: RunContext): Promise<void>;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one typed config of alignsam: every parameter, its default and its doc, in one place.
+ * Profiles (DESIGN.md §6) override defaults; `--set NAME=VALUE` overrides a profile.
+ * Every stage declares which of these names it reads; their effective values enter its cache key.
+ */
+import type { ParamSchema, Profiles } from "../pipeline/stage.ts";
+
+export const SEGMENTERS = [
+  "weight-free",
+  "sam-vit-b",
+  "sam-vit-l",
+  "sam-vit-h",
+  "mobilesam",
+  "edgesam",
+  "efficientsam-ti",
+] as const;
+export const CLIP_MODELS = ["none", "vit-b-16"] as const;
+export const LABEL_VARIANTS = ["srm", "sclip", "last", "none"] as const;
+
+export const SCHEMA: ParamSchema = {
+  tasks: {
+    type: "string[]",
+    default: ["blur", "shadow", "glass", "saliency", "voc-person"],
+    doc: "task ids from data/tasks.ts (voc-<class> per VOC class; 'voc' = all 20 classes)",
+  },
+  segmenter: {
+    type: "string",
+    default: "sam-vit-h",
+    choices: SEGMENTERS,
+    doc: "frozen promptable segmenter (weight-free is not SAM and every report says so)",
+  },
+  clip: {
+    type: "string",
+    default: "vit-b-16",
+    choices: CLIP_MODELS,
+    doc: "CLIP weights for CLIP-Surgery maps (explicit SRM branch, SCLIP); none = cells marked 'needs CLIP'",
+  },
+  seeds: { type: "number[]", default: [0, 1, 2], doc: "training seeds; reports give mean ± std" },
+  trainCount: { type: "integer", default: 50, doc: "training images sampled per task (paper §4.1: 50)" },
+  testCount: { type: "integer", default: 0, doc: "test images per task (0 = the whole test split)" },
+  T: { type: "integer", default: 15, doc: "prompting steps per episode (paper §4.1)" },
+  E: { type: "integer", default: 50, doc: "passes over the training images (Alg. 1's E)" },
+  K: { type: "integer", default: 20, doc: "PPO epochs per update (paper §4.1)" },
+  lr: { type: "number", default: 1e-4, doc: "Adam learning rate of actor-critic and SRM (paper §4.1)" },
+  gamma: { type: "number", default: 0.99, doc: "discount (paper §4.1)" },
+  clipEps: { type: "number", default: 0.2, doc: "PPO clip range (paper §4.1)" },
+  qImplicit: { type: "integer", default: 1, doc: "SRM updates per action, implicit branch (paper §4.1)" },
+  qExplicit: { type: "integer", default: 5, doc: "SRM updates per action, explicit branch (paper §4.1)" },
+  variants: {
+    type: "string[]",
+    default: [...LABEL_VARIANTS],
+    choices: LABEL_VARIANTS,
+    doc: "labelling variants for the ablation (supp. Table 3)",
+  },
+  sweepTasks: { type: "string[]", default: ["blur", "glass", "saliency"], doc: "tasks of supp. Fig. 2" },
+  sweepT: { type: "number[]", default: [5, 10, 15, 18], doc: "T values of supp. Fig. 2" },
+  sweepE: { type: "number[]", default: [10, 30, 50, 80], doc: "E values of supp. Fig. 2" },
+  tableT: { type: "number[]", default: [1, 5, 10, 15, 20], doc: "T values of main Table 5" },
+  persamShots: { type: "number[]", default: [1, 5, 20], doc: "PerSAM reference counts (supp. Table 5)" },
+  fig1Examples: { type: "integer", default: 3, doc: "test images per task traced for supp. Fig. 1" },
+  multimask: { type: "boolean", default: false, doc: "decode with SAM's 3 masks and keep the best" },
+  feedMask: {
+    type: "boolean",
+    default: true,
+    doc: "feed the previous step's low-res logits as mask_input (as SAM's predictor does)",
+  },
+  skipBad: { type: "boolean", default: false, doc: "skip invalid image/mask pairs (listed in the report)" },
+  rebinarize: { type: "boolean", default: false, doc: "re-binarise non-0/255 masks at 128 (with a warning)" },
+};
+
+export const PROFILES: Profiles = {
+  paper: {},
+  quick: { segmenter: "mobilesam", seeds: [0], testCount: 100, E: 10 },
+  smoke: {
+    segmenter: "weight-free",
+    clip: "none",
+    seeds: [0],
+    trainCount: 20,
+    testCount: 20,
+    E: 2,
+    K: 4,
+    sweepT: [5, 15],
+    sweepE: [1, 2],
+    tableT: [1, 5, 15],
+    persamShots: [1, 5],
+    fig1Examples: 2,
+  },
+};
+export const DEFAULT_PROFILE = "quick";
