@@ -63,7 +63,9 @@ async function pick(): Promise<BackendName> {
     } catch { /* fall through to the next backend */ }
   }
   throw new Error(
-    `no tfjs backend could start${forced ? ` (ALIGNSAM_TF_BACKEND=${forced})` : ""}; accepted: tensorflow, webgpu, wasm, cpu`,
+    `no tfjs backend could start${
+      forced ? ` (ALIGNSAM_TF_BACKEND=${forced})` : ""
+    }; accepted: tensorflow, webgpu, wasm, cpu`,
   );
 }
 
