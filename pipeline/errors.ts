@@ -24,3 +24,12 @@ export class LockError extends Error {
     this.name = "LockError";
   }
 }
+
+/** The user interrupted the run (SIGINT/SIGTERM); finished items are kept. Exits 130 like a shell. */
+export class InterruptedError extends Error {
+  readonly exitCode = 130;
+  constructor(message: string) {
+    super(message);
+    this.name = "InterruptedError";
+  }
+}

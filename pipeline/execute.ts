@@ -1,0 +1,197 @@
+/**
+ * Building items: each item's inputs first (recursively, on demand, so an input item that is
+ * not in its stage's `items()` is built too), then the item itself unless a verified entry with
+ * its key is already in the store. One item's entry is committed as soon as it finishes, so
+ * an interruption keeps every finished sibling.
+ */
+import { join } from "node:path";
+import { InterruptedError } from "./errors.ts";
+import type { Progress } from "./progress.ts";
+import type { Node, Session } from "./session.ts";
+import type { InputRef, RunContext } from "./stage.ts";
+import { type CheckResult, type EntryMeta, keyOf, type KeyParts } from "./store.ts";
+import { explain } from "./why.ts";
+
+export interface RunSummary {
+  /** items built by this call, in build order */
+  ran: string[];
+  /** items served from the cache */
+  fresh: string[];
+  /** items whose entry was corrupt and rebuilt */
+  rebuilt: string[];
+}
+
+export interface Executor {
+  ensure(node: Node): Promise<EntryMeta>;
+  summary: RunSummary;
+}
+
+// Output patterns: `*` matches within one path part, `**` across parts, `?` one character.
+function globToRegExp(glob: string): RegExp {
+  const parts = glob.split("**").map((p) =>
+    p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")
+  );
+  return new RegExp(`^${parts.join(".*")}$`);
+}
+
+export function executor(session: Session, signal: AbortSignal): Executor {
+  const { store, log } = session;
+  const summary: RunSummary = { ran: [], fresh: [], rebuilt: [] };
+  const built = new Map<string, Promise<EntryMeta>>();
+  const checked = new Map<string, Promise<CheckResult>>();
+  const verify = session.opts.verify ?? false;
+  const checkOnce = (key: string) => {
+    let p = checked.get(key);
+    if (!p) checked.set(key, p = store.check(key, verify));
+    return p;
+  };
+
+  const build = async (node: Node): Promise<EntryMeta> => {
+    const { stage, item } = node;
+    const inputs: { node: Node; meta: EntryMeta }[] = [];
+    for (const up of session.inputs(node)) inputs.push({ node: up, meta: await ensure(up) });
+    const parts: KeyParts = {
+      stage: stage.name,
+      item,
+      code: await session.code(stage),
+      params: session.declared(stage),
+      inputs: inputs.map((i) => ({ id: i.node.id, digest: i.meta.digest })),
+      fingerprint: await stage.fingerprint?.(item, session.params),
+    };
+    const key = keyOf(parts);
+    const prev = await store.readIndex(stage.name, item);
+    const index = () =>
+      store.writeIndex(stage.name, item, {
+        key,
+        itemId: node.id,
+        item,
+        parts,
+        updated: new Date().toISOString(),
+      });
+    const forced = session.forced.has(stage.name);
+    let reasons: string[];
+    if (forced) {
+      reasons = ["--force"];
+    } else {
+      const c = await checkOnce(key);
+      if (c.state === "ok") {
+        if (prev?.key !== key) await index();
+        summary.fresh.push(node.id);
+        return c.meta;
+      }
+      if (c.state === "corrupt") {
+        log(`corrupt cache entry ${node.id}: ${c.problem} — rebuilding`);
+        await store.discard(key);
+        summary.rebuilt.push(node.id);
+        reasons = [c.problem];
+      } else if (!prev) reasons = ["missing"];
+      else if (prev.key === key) reasons = ["entry deleted from the cache"];
+      else reasons = explain(prev.parts, parts);
+    }
+    if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
+    log(`run ${node.id}: ${reasons.join("; ") || "key changed"}`);
+    const tmp = await store.newTemp();
+    const t0 = performance.now();
+    let bar: Progress | undefined;
+    let barLabel: string | undefined;
+    const ctx: RunContext = {
+      item,
+      params: parts.params,
+      inputs: inputs.map((i) => ({
+        ref: { stage: i.node.stage.name, item: i.node.item },
+        dir: store.entryDir(i.meta.key),
+      })),
+      input(ref: InputRef) {
+        const i = inputs.find((x) => x.node.stage.name === ref.stage && sameItem(x.node.item, ref.item));
+        if (!i) {
+          throw new Error(
+            `${node.id} asked for input ${ref.stage} ${JSON.stringify(ref.item)} it did not declare`,
+          );
+        }
+        return store.entryDir(i.meta.key);
+      },
+      outDir: tmp,
+      progress(done, total, label) {
+        if (!bar || label !== barLabel) {
+          bar?.done();
+          bar = session.progress(`  ${node.id}${label ? ` ${label}` : ""}`, total);
+          barLabel = label;
+        }
+        bar.update(done);
+      },
+      log: (m) => log(`  ${node.id}: ${m}`),
+      memo: (k, make) => store.memo(k, make, verify),
+      signal,
+    };
+    try {
+      await stage.run(ctx);
+      bar?.done();
+      if (signal.aborted) {
+        throw new InterruptedError(`interrupted during ${node.id}; its partial output was discarded`);
+      }
+      await checkOutputs(node, tmp);
+    } catch (e) {
+      await Deno.remove(tmp, { recursive: true }).catch(() => {});
+      if (signal.aborted && !(e instanceof InterruptedError)) {
+        throw new InterruptedError(`interrupted during ${node.id}; its partial output was discarded`);
+      }
+      if (e instanceof InterruptedError) throw e;
+      throw new Error(`${node.id} failed: ${(e as Error).message}`, { cause: e });
+    }
+    const meta = await store.commit(tmp, {
+      stage: stage.name,
+      item,
+      itemId: node.id,
+      key,
+      params: parts.params,
+      config: session.params,
+      code: parts.code,
+      inputs: inputs.map((i) => ({ id: i.node.id, key: i.meta.key, digest: i.meta.digest })),
+      fingerprint: parts.fingerprint,
+      wallSeconds: (performance.now() - t0) / 1000,
+      created: new Date().toISOString(),
+    });
+    checked.set(key, Promise.resolve({ state: "ok", meta }));
+    await index();
+    summary.ran.push(node.id);
+    log(`done ${node.id} in ${meta.wallSeconds.toFixed(2)} s`);
+    return meta;
+  };
+
+  const ensure = (node: Node): Promise<EntryMeta> => {
+    let p = built.get(node.id);
+    if (!p) built.set(node.id, p = build(node));
+    return p;
+  };
+  return { ensure, summary };
+}
+
+function sameItem(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+async function checkOutputs(node: Node, dir: string): Promise<void> {
+  for (const out of node.stage.outputs) {
+    if (/[*?]/.test(out)) {
+      const re = globToRegExp(out);
+      const found = await anyMatch(dir, dir, re);
+      if (!found) throw new Error(`wrote no file matching declared output ${out}`);
+      continue;
+    }
+    try {
+      await Deno.stat(join(dir, out));
+    } catch {
+      throw new Error(`did not write declared output ${out}`);
+    }
+  }
+}
+
+async function anyMatch(base: string, dir: string, re: RegExp): Promise<boolean> {
+  for await (const e of Deno.readDir(dir)) {
+    const rel = join(dir, e.name).slice(base.length + 1).replaceAll("\\", "/");
+    if (re.test(rel)) return true;
+    if (e.isDirectory && await anyMatch(base, join(dir, e.name), re)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,19 @@
+/** Names of fan-out items: `stage[task=glass,seed=0]` for messages, a file-safe form for the index. */
+import type { Item } from "./stage.ts";
+
+/** `task=glass,seed=0` with keys sorted; `` for the single item `{}`. */
+export function itemLabel(item: Item): string {
+  return Object.keys(item).sort().map((k) => `${k}=${item[k]}`).join(",");
+}
+
+/** `preprocess[task=glass]`, or `report` for a stage's single empty item. */
+export function itemId(stage: string, item: Item): string {
+  const label = itemLabel(item);
+  return label ? `${stage}[${label}]` : stage;
+}
+
+/** A file name for the index: the label with characters outside [A-Za-z0-9=,._-] escaped. */
+export function itemFileName(item: Item): string {
+  const label = itemLabel(item) || "_";
+  return label.replace(/[^A-Za-z0-9=,._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

@@ -1,0 +1,110 @@
+/**
+ * The runner's public API: `reproduce` (build targets, or print what would run with dryRun),
+ * `status` (fresh / stale and why, per stage and item) and `dag` (the static DAG as text).
+ * Generic: it knows stages, params and files, nothing of SAM, RL or images.
+ *
+ * @example
+ * const summary = await reproduce({ stages, schema, profiles, profile: "smoke", root, cacheDir });
+ * console.log(summary.ran); // ["preprocess[task=glass]", ...]
+ */
+import { buildDag, dagMermaid, formatDag } from "./dag.ts";
+import { InterruptedError } from "./errors.ts";
+import { executor, type RunSummary } from "./execute.ts";
+import { acquireLock } from "./lock.ts";
+import { formatPlan, plan, type PlanItem } from "./plan.ts";
+import { openSession, type RunnerOptions, type Session } from "./session.ts";
+import type { ParamSchema, Stage } from "./stage.ts";
+
+export type { PlanItem, RunnerOptions, RunSummary };
+export { formatPlan };
+
+export interface ReproduceResult extends RunSummary {
+  /** with dryRun: every target and needed input with its state and reasons */
+  plan?: PlanItem[];
+  /** the store directory of each target item's entry, by item id (not with dryRun) */
+  entries: Record<string, string>;
+}
+
+/** Build every target item (and the inputs they need) that is not cached; see RunnerOptions. */
+export async function reproduce(opts: RunnerOptions): Promise<ReproduceResult> {
+  const session = openSession(opts);
+  if (opts.dryRun) return await dryRun(session);
+  const release = await acquireLock(opts.cacheDir, session.log);
+  const controller = new AbortController();
+  const stopSignals = (opts.handleSignals ?? true) ? listenSignals(controller, session, release) : () => {};
+  const onOuter = () => controller.abort();
+  opts.signal?.addEventListener("abort", onOuter);
+  if (opts.signal?.aborted) controller.abort();
+  try {
+    const cleaned = await session.store.cleanTemp();
+    if (cleaned > 0) session.log(`removed ${cleaned} unfinished temp dir(s) left by an interrupted run`);
+    const ex = executor(session, controller.signal);
+    const entries: Record<string, string> = {};
+    for (const stage of session.dag.order) {
+      const mine = session.targets.filter((t) => t.stage === stage);
+      if (mine.length === 0) continue;
+      const bar = session.progress(stage.name, mine.length);
+      const ran0 = ex.summary.ran.length;
+      for (const node of mine) {
+        if (controller.signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
+        const meta = await ex.ensure(node);
+        entries[node.id] = session.store.entryDir(meta.key);
+        bar.tick();
+      }
+      const ran = ex.summary.ran.slice(ran0).filter((id) => mine.some((m) => m.id === id)).length;
+      bar.done(`(${ran} built, ${mine.length - ran} cached)`);
+    }
+    return { ...ex.summary, entries };
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuter);
+    stopSignals();
+    release();
+  }
+}
+
+async function dryRun(session: Session): Promise<ReproduceResult> {
+  const items = await plan(session, session.targets);
+  const todo = items.filter((i) => i.state !== "fresh");
+  for (const i of todo) session.log(`would run ${i.id}: ${i.reasons.join("; ")}`);
+  session.log(`${todo.length} of ${items.length} item(s) would run`);
+  const fresh = items.filter((i) => i.state === "fresh").map((i) => i.id);
+  return { ran: [], fresh, rebuilt: [], plan: items, entries: {} };
+}
+
+function listenSignals(controller: AbortController, session: Session, release: () => void): () => void {
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      session.log(
+        "interrupt: stopping after the current item (its partial output is discarded); again to quit now",
+      );
+      controller.abort();
+    } else {
+      release();
+      Deno.exit(130);
+    }
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, handler);
+  return () => {
+    for (const s of signals) Deno.removeSignalListener(s, handler);
+  };
+}
+
+/** Every stage's items (and the inputs they reach) with their state and reasons; takes no lock. */
+export async function status(opts: RunnerOptions): Promise<{ items: PlanItem[]; text: string }> {
+  const session = openSession({ ...opts, force: false, dryRun: true });
+  const items = await plan(session, session.targets);
+  return { items, text: formatPlan(items, session.dag.order.map((s) => s.name)) };
+}
+
+/** The static DAG as text (with item counts when params are given) and as mermaid. */
+export function dag(
+  stages: readonly Stage[],
+  config?: { schema: ParamSchema; params: Record<string, unknown> },
+): { text: string; mermaid: string; order: string[] } {
+  const d = buildDag(stages, config?.schema);
+  const counts = config ? new Map(d.order.map((s) => [s.name, s.items(config.params).length])) : undefined;
+  return { text: formatDag(d, counts), mermaid: dagMermaid(d), order: d.order.map((s) => s.name) };
+}

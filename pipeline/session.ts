@@ -1,0 +1,151 @@
+/**
+ * What one runner call shares between planning (status, dry-run) and execution: the checked
+ * DAG, the effective params, the store, and memoised code-file hashes and input lists.
+ */
+import { join } from "node:path";
+import { pick, resolveParams } from "./config.ts";
+import { ancestors, buildDag, type Dag } from "./dag.ts";
+import { DagError, UsageError } from "./errors.ts";
+import { hashFile } from "./hash.ts";
+import { itemId } from "./items.ts";
+import { type Progress, progress as terminalProgress } from "./progress.ts";
+import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
+import { openStore, type Store } from "./store.ts";
+
+export interface RunnerOptions {
+  stages: readonly Stage[];
+  schema: ParamSchema;
+  profiles: Profiles;
+  profile: string;
+  /** typed values, e.g. from `--set` (see parseSet in pipeline/config.ts) */
+  overrides?: Params;
+  /** project root: stages' `code` paths are relative to it */
+  root: string;
+  cacheDir: string;
+  /** stage names whose items are the targets (default: every stage) */
+  targets?: string[];
+  /** keep only target items whose `task` equals this */
+  task?: string;
+  /** stop after this stage: targets are it and the stages it depends on */
+  until?: string;
+  /** rebuild the target stages' items even when cached */
+  force?: boolean;
+  /** print what would run and why; run nothing, take no lock */
+  dryRun?: boolean;
+  /** re-hash every file of every entry used, not only those whose size/mtime changed */
+  verify?: boolean;
+  /** one line of human output (default: stderr) */
+  log?: (line: string) => void;
+  /** a progress bar (default: pipeline/progress.ts, quiet off-terminal) */
+  progress?: (label: string, total: number) => Progress;
+  /** abort from outside (tests); SIGINT/SIGTERM also abort when handleSignals is on */
+  signal?: AbortSignal;
+  /** listen to SIGINT/SIGTERM during the run (default true) */
+  handleSignals?: boolean;
+}
+
+export interface Node {
+  stage: Stage;
+  item: Item;
+  id: string;
+}
+
+export interface Session {
+  opts: RunnerOptions;
+  dag: Dag;
+  params: Params;
+  store: Store;
+  log: (line: string) => void;
+  progress: (label: string, total: number) => Progress;
+  /** target nodes in DAG order */
+  targets: Node[];
+  /** stages whose items --force rebuilds */
+  forced: Set<string>;
+  code(stage: Stage): Promise<Record<string, string>>;
+  inputs(node: Node): Node[];
+  declared(stage: Stage): Params;
+}
+
+export function openSession(opts: RunnerOptions): Session {
+  const dag = buildDag(opts.stages, opts.schema);
+  const params = resolveParams(opts.schema, opts.profiles, opts.profile, opts.overrides ?? {});
+  const known = () => [...dag.byName.keys()].join(", ") || "none";
+  const stageOf = (name: string, what: string) => {
+    const s = dag.byName.get(name);
+    if (!s) throw new UsageError(`${what}: unknown stage ${name} (stages: ${known()})`);
+    return s;
+  };
+  let selected = new Set((opts.targets ?? [...dag.byName.keys()]).map((n) => stageOf(n, "run").name));
+  if (opts.until) {
+    const keep = ancestors(dag, stageOf(opts.until, "--until").name);
+    selected = new Set([...selected].filter((n) => keep.has(n)));
+  }
+  const targets: Node[] = [];
+  for (const stage of dag.order) {
+    if (!selected.has(stage.name)) continue;
+    let items = stage.items(params);
+    if (opts.task !== undefined) {
+      const all = items;
+      items = items.filter((it) => String(it.task) === opts.task);
+      if (items.length === 0 && opts.targets) {
+        const tasks = [...new Set(all.map((it) => it.task).filter((t) => t !== undefined))];
+        throw new UsageError(
+          `--task ${opts.task}: stage ${stage.name} has no such item (tasks: ${tasks.join(", ") || "none"})`,
+        );
+      }
+    }
+    for (const item of items) targets.push({ stage, item, id: itemId(stage.name, item) });
+  }
+
+  const codeMemo = new Map<string, Promise<string>>();
+  const hashCode = (stage: Stage, path: string) => {
+    let p = codeMemo.get(path);
+    if (!p) {
+      p = hashFile(join(opts.root, path)).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) {
+          throw new DagError(`stage ${stage.name} declares code file ${path}, which does not exist`);
+        }
+        throw e;
+      });
+      codeMemo.set(path, p);
+    }
+    return p;
+  };
+  const inputsMemo = new Map<string, Node[]>();
+
+  return {
+    opts,
+    dag,
+    params,
+    store: openStore(opts.cacheDir),
+    log: opts.log ?? ((line) => console.error(line)),
+    progress: opts.progress ?? ((label, total) => terminalProgress(label, total)),
+    targets,
+    forced: opts.force ? selected : new Set(),
+    async code(stage) {
+      const out: Record<string, string> = {};
+      for (const path of stage.code) out[path] = await hashCode(stage, path);
+      return out;
+    },
+    inputs(node) {
+      let out = inputsMemo.get(node.id);
+      if (out) return out;
+      out = node.stage.inputs(node.item, params).map((ref: InputRef) => {
+        const up = dag.byName.get(ref.stage);
+        const refId = itemId(ref.stage, ref.item);
+        if (!up) throw new DagError(`${node.id} needs ${refId}, but no stage is named ${ref.stage}`);
+        if (!node.stage.after.includes(ref.stage)) {
+          throw new DagError(
+            `${node.id} needs ${refId}, but stage ${node.stage.name} does not run after ${ref.stage}`,
+          );
+        }
+        return { stage: up, item: ref.item, id: refId };
+      });
+      inputsMemo.set(node.id, out);
+      return out;
+    },
+    declared(stage) {
+      return pick(params, stage.params);
+    },
+  };
+}
