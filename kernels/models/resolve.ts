@@ -1,0 +1,173 @@
+/**
+ * Where a model file comes from: `--models DIR` (the CLI sets ALIGNSAM_MODELS) / ALIGNSAM_MODELS,
+ * then the model cache `<ALIGNSAM_CACHE or .alignsam>/models`, then a verified download into
+ * that cache. Offline, the error names every file to place and where. File hashes are cached in
+ * `<cache>/models/hashes.json` keyed by path + size + mtime, so a 2.5 GB file is hashed once.
+ *
+ * @example
+ * const path = await resolveModelFile(FAMILIES.mobilesam.encoder); // downloads if needed
+ */
+import { join, resolve } from "node:path";
+import { ModelError } from "../errors.ts";
+
+/** What the resolver needs of a file (kernels/sam/registry.ts ModelFile fits). */
+export interface ModelFileRef {
+  name: string;
+  url: string;
+  bytes?: number;
+  sha256?: string;
+  md5?: string;
+  checksum: string;
+}
+
+export interface ResolveOptions {
+  /** overrides ALIGNSAM_MODELS */
+  modelsDir?: string;
+  /** false: never download (what `deno task models` without --fetch uses) */
+  download?: boolean;
+  /** text naming what needs the files, for the offline error, e.g. "segmenter mobilesam" */
+  purpose?: string;
+  signal?: AbortSignal;
+}
+
+/** `<ALIGNSAM_CACHE or .alignsam>/models`. */
+export function modelCacheDir(): string {
+  return join(Deno.env.get("ALIGNSAM_CACHE") ?? ".alignsam", "models");
+}
+
+/** The user's models folder, if any. */
+export function userModelsDir(opts: ResolveOptions = {}): string | undefined {
+  return opts.modelsDir ?? Deno.env.get("ALIGNSAM_MODELS") ?? undefined;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the file is now, without downloading: models folder first, then the cache. */
+export async function findModelFile(f: ModelFileRef, opts: ResolveOptions = {}): Promise<string | undefined> {
+  const dirs = [userModelsDir(opts), modelCacheDir()].filter((d): d is string => !!d);
+  for (const d of dirs) {
+    const p = join(d, f.name);
+    if (await isFile(p)) return p;
+  }
+  return undefined;
+}
+
+function fmtBytes(n?: number): string {
+  if (n === undefined) return "size unknown";
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
+}
+
+/** The offline error: every missing file, its URL and where to put it. */
+export function missingFilesError(
+  files: ModelFileRef[],
+  opts: ResolveOptions = {},
+  cause?: string,
+): ModelError {
+  const where = userModelsDir(opts) ?? modelCacheDir();
+  const lines = files.map((f) => `  ${f.name} (${fmtBytes(f.bytes)}) from ${f.url}`);
+  return new ModelError(
+    `${opts.purpose ?? "model"}: missing model file(s)${
+      cause ? ` and the download failed (${cause})` : ""
+    }.\n` +
+      `Place these in ${resolve(where)} (or pass --models DIR / set ALIGNSAM_MODELS):\n${lines.join("\n")}`,
+    join(where, files[0]?.name ?? ""),
+  );
+}
+
+/** Download `f` (verified) into the model cache; errors pass through as the downloader throws them. */
+export async function downloadModelFile(f: ModelFileRef, opts: ResolveOptions = {}): Promise<string> {
+  const { downloadVerified } = await import("../../data/download.ts");
+  return await downloadVerified({
+    url: f.url,
+    dest: join(modelCacheDir(), f.name),
+    sha256: f.sha256,
+    md5: f.md5,
+    size: f.bytes,
+    label: f.name,
+    signal: opts.signal,
+    manualHint: "or place it in a folder and pass --models DIR",
+  });
+}
+
+/**
+ * The local paths of `files`: found, or downloaded (verified) into the cache. Offline or with
+ * `download: false` → one ModelError naming every missing file, its URL and where to place it.
+ */
+export async function resolveModelFiles(files: ModelFileRef[], opts: ResolveOptions = {}): Promise<string[]> {
+  const found = await Promise.all(files.map((f) => findModelFile(f, opts)));
+  const missing = files.filter((_, i) => !found[i]);
+  if (missing.length && opts.download === false) throw missingFilesError(missing, opts);
+  const out: string[] = [];
+  for (let i = 0; i < files.length; i++) {
+    if (found[i]) {
+      out.push(found[i]!);
+      continue;
+    }
+    try {
+      out.push(await downloadModelFile(files[i], opts));
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      throw missingFilesError(missing, opts, (e as Error).message.split("\n")[0]);
+    }
+  }
+  return out;
+}
+
+interface HashEntry {
+  size: number;
+  mtime: number;
+  sha256: string;
+}
+
+function hashCachePath(): string {
+  return join(modelCacheDir(), "hashes.json");
+}
+
+async function readHashCache(): Promise<Record<string, HashEntry>> {
+  try {
+    return JSON.parse(await Deno.readTextFile(hashCachePath()));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * sha256 of a model file, from the hash cache when path, size and mtime are unchanged; else
+ * computed (streamed) and stored.
+ */
+export async function fileSha256(path: string): Promise<string> {
+  const abs = resolve(path);
+  const st = await Deno.stat(abs);
+  const key = { size: st.size, mtime: st.mtime?.getTime() ?? 0 };
+  const cache = await readHashCache();
+  const hit = cache[abs];
+  if (hit && hit.size === key.size && hit.mtime === key.mtime) return hit.sha256;
+  const { sha256File } = await import("../../data/download.ts");
+  const sha256 = await sha256File(abs);
+  const fresh = await readHashCache(); // another process may have added entries meanwhile
+  fresh[abs] = { ...key, sha256 };
+  await Deno.mkdir(modelCacheDir(), { recursive: true });
+  const tmp = `${hashCachePath()}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(fresh, null, 1));
+  await Deno.rename(tmp, hashCachePath());
+  return sha256;
+}
+
+/** Verify a local file against its registry checksum (when one is pinned); returns its sha256. */
+export async function verifiedSha256(f: ModelFileRef, path: string): Promise<string> {
+  const sha = await fileSha256(path);
+  if (f.sha256 && f.sha256.toLowerCase() !== sha) {
+    throw new ModelError(
+      `${path}: sha256 ${sha} does not match the registry's ${f.sha256} for ${f.name} (${f.checksum}); ` +
+        `replace the file with the one from ${f.url}`,
+      path,
+    );
+  }
+  return sha;
+}

@@ -1,0 +1,63 @@
+/**
+ * One entry point from a segmenter name (stages/config.ts SEGMENTERS) to a Segmenter:
+ * "weight-free" → the weight-free backend (not SAM; labelled so); every other name → the ONNX
+ * backend with that family's files, found or fetched by kernels/models/resolve.ts.
+ *
+ * The id hashes the weight files' sha256 and the family's config (preprocessing, decoder kind,
+ * tensor specs) with this wrapper's version, so any change re-embeds and nothing else.
+ *
+ * @example
+ * const seg = await createSegmenter("mobilesam", { modelsDir: "models" });
+ */
+import { createHash } from "node:crypto";
+import { ModelError } from "../errors.ts";
+import { resolveModelFiles, verifiedSha256 } from "../models/resolve.ts";
+import { createOnnxSegmenter } from "./onnx/segmenter.ts";
+import { FAMILIES, type FamilySpec } from "./registry.ts";
+import type { Segmenter } from "./segmenter.ts";
+import { createWeightFreeSegmenter } from "./weightfree/segmenter.ts";
+
+/** Bump when the wrapper's pre/post-processing changes what an embedding or a decode is. */
+export const ONNX_WRAPPER_VERSION = "onnx-wrapper-v1";
+
+export interface SegmenterOptions {
+  /** folder with the model files (else ALIGNSAM_MODELS, then the model cache) */
+  modelsDir?: string;
+  /** false: never download; a missing file is a ModelError (also when ALIGNSAM_OFFLINE=1) */
+  download?: boolean;
+}
+
+/** sha256 of the canonical JSON of the family config and the two files' hashes. */
+export function segmenterId(fam: FamilySpec, encoderSha: string, decoderSha: string): string {
+  const config = {
+    wrapper: ONNX_WRAPPER_VERSION,
+    family: fam.name,
+    preprocess: fam.preprocess,
+    decoderKind: fam.decoderKind,
+    maskInput: fam.maskInput,
+    negativeClicks: fam.negativeClicks,
+    encoderInputs: fam.encoderInputs,
+    decoderInputs: fam.decoderInputs,
+    files: { encoder: encoderSha, decoder: decoderSha },
+  };
+  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
+}
+
+export async function createSegmenter(name: string, opts: SegmenterOptions = {}): Promise<Segmenter> {
+  if (name === "weight-free") return createWeightFreeSegmenter();
+  const fam = FAMILIES[name];
+  if (!fam) {
+    throw new ModelError(
+      `unknown segmenter '${name}' (accepted: weight-free, ${Object.keys(FAMILIES).join(", ")})`,
+    );
+  }
+  const download = opts.download ?? Deno.env.get("ALIGNSAM_OFFLINE") !== "1";
+  const ropts = { modelsDir: opts.modelsDir, download, purpose: `segmenter ${name}` };
+  const [encoderPath, decoderPath] = await resolveModelFiles([fam.encoder, fam.decoder], ropts);
+  const id = segmenterId(
+    fam,
+    await verifiedSha256(fam.encoder, encoderPath),
+    await verifiedSha256(fam.decoder, decoderPath),
+  );
+  return await createOnnxSegmenter({ family: fam, encoderPath, decoderPath, id });
+}
