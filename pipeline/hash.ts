@@ -11,15 +11,41 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 const CHUNK = 4 << 20;
 
-/** sha256 of a file's content, read in 4 MiB chunks. */
+/**
+ * sha256 of a file's content. Large files are read in 4 MiB chunks with the next read in
+ * flight while the current chunk is hashed, so disk and hash overlap.
+ */
 export async function hashFile(path: string): Promise<string> {
   const h = createHash("sha256");
   using f = await Deno.open(path, { read: true });
-  const buf = new Uint8Array(CHUNK);
+  const size = (await f.stat()).size;
+  if (size < CHUNK) {
+    const buf = new Uint8Array(size + 1); // +1: a file that grew since stat is still read whole
+    let off = 0;
+    while (true) {
+      const n = await f.read(buf.subarray(off));
+      if (n === null) break;
+      off += n;
+      if (off === buf.length) return await hashFileChunked(path);
+    }
+    return h.update(buf.subarray(0, off)).digest("hex");
+  }
+  return await hashFileChunked(path);
+}
+
+async function hashFileChunked(path: string): Promise<string> {
+  const h = createHash("sha256");
+  using f = await Deno.open(path, { read: true });
+  const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+  let cur = 0;
+  let pending = f.read(bufs[cur]);
   while (true) {
-    const n = await f.read(buf);
+    const n = await pending;
     if (n === null) break;
-    h.update(buf.subarray(0, n));
+    const filled = bufs[cur];
+    cur ^= 1;
+    pending = f.read(bufs[cur]);
+    h.update(filled.subarray(0, n));
   }
   return h.digest("hex");
 }

@@ -78,7 +78,7 @@ Deno.test("pipeline: editing a declared code file reruns its stage (and downstre
   await t.run();
   await Deno.writeTextFile(join(t.root, "source_code.ts"), "export const v = 2;\n");
   const st = await status(t.opts);
-  assertMatch(st.text, /stale   source\[task=a\]: code changed: source_code\.ts/);
+  assertMatch(st.text, /stale +source\[task=a\]: code changed: source_code\.ts/);
   const res = await t.run();
   // the toy source's output does not depend on the file's text: same digest, downstream stays fresh
   assertEquals(res.runs, ["source[task=a]", "source[task=b]"]);
@@ -153,7 +153,7 @@ Deno.test("pipeline: an input item outside its stage's items() is built on deman
   assertEquals(res.runs, ["source[task=a]", "double[task=a]", "source[task=z]", "double[task=z]", "sum"]);
   assertEquals((await t.run(opts)).runs, []);
   const st = await status({ ...t.opts, ...opts });
-  assertMatch(st.text, /fresh   double\[task=z\]/);
+  assertMatch(st.text, /fresh +double\[task=z\]/);
   await t.cleanup();
 });
 
@@ -184,7 +184,7 @@ Deno.test("pipeline: fingerprint changes rerun; memo stores bytes once", async (
   fp = "v2";
   assertMatch(
     (await status({ ...t.opts, stages: [stage] })).text,
-    /stale   ext\[task=a\]: fingerprint changed/,
+    /stale +ext\[task=a\]: fingerprint changed/,
   );
   assertEquals((await t.run({ stages: [stage] })).runs, ["ext"]);
   assertEquals(made, 1);

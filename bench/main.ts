@@ -1,0 +1,83 @@
+/**
+ * `deno task bench [--only AREA]`: imports every bench/*.ts module (except main.ts and row.ts),
+ * calls its `bench()`, and prints one aligned table. A module that fails becomes an error row;
+ * the others still run. Benchmarks live here, never inside unit tests.
+ */
+import { helpText, parseFlags, runMain } from "../cli/args.ts";
+import type { BenchRow } from "./row.ts";
+
+const FLAGS = {
+  only: {
+    type: "string" as const,
+    multiple: false,
+    doc: "run only this area (a bench/<area>.ts module or a row's area)",
+  },
+};
+
+function fmtValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+/** The rows as an aligned text table. */
+export function formatTable(rows: BenchRow[]): string {
+  const head = ["area", "what", "value", "unit", "target", "ok"];
+  const cells = rows.map((r) => [
+    r.area,
+    r.what,
+    fmtValue(r.value),
+    r.unit,
+    r.target ?? "",
+    r.ok === undefined ? "" : r.ok ? "yes" : "NO",
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) =>
+    c.map((x, i) => (i === 2 ? x.padStart(widths[i]) : x.padEnd(widths[i]))).join(" | ").trimEnd();
+  return [line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...cells.map(line)].join("\n");
+}
+
+async function modules(): Promise<string[]> {
+  const dir = new URL(".", import.meta.url);
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.endsWith(".ts") && e.name !== "main.ts" && e.name !== "row.ts") out.push(e.name);
+  }
+  return out.sort();
+}
+
+if (import.meta.main) {
+  runMain(async () => {
+    const a = parseFlags("bench", Deno.args, FLAGS);
+    if (a.values.help) {
+      console.log(helpText("bench", "Run every bench/*.ts module and print one table.", FLAGS));
+      return 0;
+    }
+    const only = a.values.only as string | undefined;
+    const all = await modules();
+    const byName = only ? all.filter((m) => m === `${only}.ts`) : all;
+    const chosen = byName.length ? byName : all;
+    const rows: BenchRow[] = [];
+    let failed = 0;
+    for (const m of chosen) {
+      const area = m.replace(/\.ts$/, "");
+      console.error(`bench: ${area} …`);
+      try {
+        const mod = await import(new URL(m, import.meta.url).href);
+        if (typeof mod.bench !== "function") throw new Error(`bench/${m} exports no bench()`);
+        rows.push(...(await mod.bench()) as BenchRow[]);
+      } catch (e) {
+        failed++;
+        const msg = String((e as Error).message ?? e).split("\n")[0];
+        rows.push({ area, what: `ERROR: ${msg}`.slice(0, 100), value: NaN, unit: "", ok: false });
+      }
+    }
+    const shown = only && !byName.length ? rows.filter((r) => r.area === only) : rows;
+    if (only && shown.length === 0) {
+      const { UsageError } = await import("../pipeline/errors.ts");
+      throw new UsageError(`bench: --only ${only} matches no module or area (modules: ${all.join(", ")})`);
+    }
+    console.log(formatTable(shown));
+    return failed ? 1 : 0;
+  });
+}

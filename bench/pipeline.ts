@@ -1,0 +1,85 @@
+/**
+ * Runner benchmarks (issue 3): a no-op `reproduce` of a fully cached 200-item DAG (target < 1 s)
+ * and the store's hashing throughput on a 100 MB output.
+ */
+import { join } from "node:path";
+import type { BenchRow } from "./row.ts";
+import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
+import { manifest } from "../pipeline/store.ts";
+import { TOY_PROFILES, TOY_SCHEMA, wideStages } from "../tests/fixtures/pipeline/toy.ts";
+
+const quiet = { tick() {}, update() {}, done() {} };
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+export async function bench(): Promise<BenchRow[]> {
+  const dir = await Deno.makeTempDir({ prefix: "alignsam-bench-" });
+  try {
+    const opts: RunnerOptions = {
+      stages: wideStages(200),
+      schema: TOY_SCHEMA,
+      profiles: TOY_PROFILES,
+      profile: "base",
+      root: dir,
+      cacheDir: join(dir, "cache"),
+      log: () => {},
+      progress: () => quiet,
+      handleSignals: false,
+    };
+    const build = await timed(() => reproduce(opts));
+    const noop: number[] = [];
+    for (let i = 0; i < 3; i++) noop.push(await timed(() => reproduce(opts)));
+    const res = await reproduce(opts);
+    if (res.ran.length !== 0 || res.fresh.length !== 200) {
+      throw new Error(`no-op run built ${res.ran.length}`);
+    }
+    const st = await timed(() => status(opts));
+    const verify = await timed(() => reproduce({ ...opts, verify: true }));
+
+    const big = join(dir, "big");
+    await Deno.mkdir(big);
+    const mb = 100;
+    const chunk = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24);
+    {
+      using f = await Deno.open(join(big, "out.bin"), { write: true, create: true });
+      for (let i = 0; i < mb; i++) await f.write(chunk);
+    }
+    const hashMs = await timed(() => manifest(big, false));
+    const hashSyncMs = await timed(() => manifest(big, true));
+    const first = noop[0];
+    return [
+      { area: "pipeline", what: "build 200-item toy DAG (hash+fsync+rename)", value: build, unit: "ms" },
+      {
+        area: "pipeline",
+        what: "no-op reproduce, 200 cached items",
+        value: first,
+        unit: "ms",
+        target: "< 1000 ms",
+        ok: first < 1000,
+      },
+      {
+        area: "pipeline",
+        what: "no-op reproduce, best of 3",
+        value: Math.min(...noop),
+        unit: "ms",
+        target: "< 1000 ms",
+        ok: Math.min(...noop) < 1000,
+      },
+      { area: "pipeline", what: "status, 200 cached items", value: st, unit: "ms" },
+      { area: "pipeline", what: "no-op reproduce --verify (re-hash all)", value: verify, unit: "ms" },
+      { area: "pipeline", what: "store hashing, 100 MB output", value: mb / (hashMs / 1000), unit: "MB/s" },
+      {
+        area: "pipeline",
+        what: "store hashing + fsync, 100 MB output",
+        value: mb / (hashSyncMs / 1000),
+        unit: "MB/s",
+      },
+    ];
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
