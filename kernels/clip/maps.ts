@@ -34,13 +34,15 @@ export function similarityMap(sim: Float32Array, width: number, height: number):
     throw new RangeError(`similarityMap: ${sim.length} tokens is not CLS + a square grid`);
   }
   const grid = minMax(sim.subarray(1));
-  const full = clamp01(resizeBilinear(grid, side, side, width, height));
-  return { grid, side, full, width, height };
+  return { grid, side, full: upsampleGrid(grid, side, width, height), width, height };
 }
 
-/** The map over the whole image resampled to size×size (the 64×64 agent/SRM grid). */
-export function mapToGrid(m: SimilarityMap, size = 64): Float32Array {
-  return clamp01(resizeBilinear(m.grid, m.side, m.side, size, size));
+/**
+ * A min-maxed token grid [side, side] bilinearly resampled to width×height (the whole image;
+ * with 64×64, the agent/SRM grid). [height, width] in [0, 1]
+ */
+export function upsampleGrid(grid: Float32Array, side: number, width: number, height: number): Float32Array {
+  return clamp01(resizeBilinear(grid, side, side, width, height));
 }
 
 /**

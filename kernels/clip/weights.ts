@@ -31,27 +31,20 @@ export const VIT_B_16: ClipConfig = {
   embedDim: 512,
 };
 
-/** What the model registry needs to find, download and verify the checkpoint. */
-export interface ModelFileSpec {
-  /** folder name under --models DIR / ALIGNSAM_MODELS and the cache */
-  id: string;
-  file: string;
-  url: string;
-  /** approximate size in bytes (from MODELS.md: ~599 MB) */
-  bytes: number;
-  /** undefined: none published; the first verified download's hash is recorded */
-  sha256?: string;
-  label: string;
-}
-
-export const CLIP_VIT_B16_SPEC: ModelFileSpec = {
-  id: "clip-vit-base-patch16",
-  file: "model.safetensors",
+/**
+ * Model registry entry of the checkpoint (kernels/models/resolve.ts `ModelFileRef`): looked up
+ * as `<models>/clip-vit-base-patch16/model.safetensors` (--models DIR / ALIGNSAM_MODELS), then
+ * in the cache, then downloaded. MODELS.md gives its size as ~599 MB and no published hash:
+ * `downloadVerified` records the first verified download's sha256 (trust on first use).
+ */
+export const CLIP_VIT_B16_FILE = {
+  name: "clip-vit-base-patch16/model.safetensors",
   url: "https://huggingface.co/openai/clip-vit-base-patch16/resolve/main/model.safetensors",
-  bytes: 599_000_000,
-  sha256: undefined, // MODELS.md: "hash: record on first download"
-  label: "CLIP ViT-B/16 (Hugging Face openai/clip-vit-base-patch16, safetensors)",
-};
+  /** exact size unknown here (~599 MB); left out so the downloader does not check it */
+  bytes: undefined,
+  sha256: undefined,
+  checksum: "record-on-first-download",
+} as const;
 
 /** Linear layer, HF layout: w [out, in], b [out]. */
 export interface Linear {
@@ -285,7 +278,7 @@ export async function loadClipWeights(
 }
 
 /** The sentence every "no CLIP weights" error ends with. */
-export function howToGet(spec: ModelFileSpec = CLIP_VIT_B16_SPEC): string {
-  return `Download ${spec.url} (${spec.label}, ~${Math.round(spec.bytes / 1e6)} MB) and place it at ` +
-    `<models>/${spec.id}/${spec.file}, where <models> is --models DIR or $ALIGNSAM_MODELS`;
+export function howToGet(): string {
+  return `Download ${CLIP_VIT_B16_FILE.url} (~599 MB) and place it at <models>/${CLIP_VIT_B16_FILE.name}, ` +
+    `where <models> is --models DIR or $ALIGNSAM_MODELS`;
 }
