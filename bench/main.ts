@@ -15,6 +15,7 @@ const FLAGS = {
 };
 
 function fmtValue(v: number): string {
+  if (Number.isNaN(v)) return "-";
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
