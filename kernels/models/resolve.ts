@@ -5,7 +5,7 @@
  * `<cache>/models/hashes.json` keyed by path + size + mtime, so a 2.5 GB file is hashed once.
  *
  * @example
- * const path = await resolveModelFile(FAMILIES.mobilesam.encoder); // downloads if needed
+ * const [enc, dec] = await resolveModelFiles([fam.encoder, fam.decoder]); // downloads if needed
  */
 import { join, resolve } from "node:path";
 import { ModelError } from "../errors.ts";
@@ -72,9 +72,7 @@ export function missingFilesError(
   const where = userModelsDir(opts) ?? modelCacheDir();
   const lines = files.map((f) => `  ${f.name} (${fmtBytes(f.bytes)}) from ${f.url}`);
   return new ModelError(
-    `${opts.purpose ?? "model"}: missing model file(s)${
-      cause ? ` and the download failed (${cause})` : ""
-    }.\n` +
+    `${opts.purpose ?? "model"}: missing model file(s)${cause ? `; the download failed: ${cause}` : ""}.\n` +
       `Place these in ${resolve(where)} (or pass --models DIR / set ALIGNSAM_MODELS):\n${lines.join("\n")}`,
     join(where, files[0]?.name ?? ""),
   );
@@ -113,7 +111,9 @@ export async function resolveModelFiles(files: ModelFileRef[], opts: ResolveOpti
       out.push(await downloadModelFile(files[i], opts));
     } catch (e) {
       if (opts.signal?.aborted) throw e;
-      throw missingFilesError(missing, opts, (e as Error).message.split("\n")[0]);
+      // The downloader's own "place it at …" advice is repeated below for every file: keep its reason.
+      const cause = (e as Error).message.split("\n")[0].split(". Download ")[0];
+      throw missingFilesError(missing, opts, cause);
     }
   }
   return out;
