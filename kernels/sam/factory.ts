@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { ModelError } from "../errors.ts";
-import { resolveModelFiles, verifiedSha256 } from "../models/resolve.ts";
+import { fileSha256, findModelFile, resolveModelFiles, verifiedSha256 } from "../models/resolve.ts";
 import { createOnnxSegmenter } from "./onnx/segmenter.ts";
 import { FAMILIES, type FamilySpec } from "./registry.ts";
 import type { Segmenter } from "./segmenter.ts";
@@ -60,4 +60,37 @@ export async function createSegmenter(name: string, opts: SegmenterOptions = {})
     await verifiedSha256(fam.decoder, decoderPath),
   );
   return await createOnnxSegmenter({ family: fam, encoderPath, decoderPath, id });
+}
+
+const shared = new Map<string, Promise<Segmenter>>();
+
+/**
+ * One segmenter per (name, models folder) per process: stages share it instead of loading the
+ * sessions again. A failed creation is forgotten, so a later call retries.
+ */
+export function sharedSegmenter(name: string, opts: SegmenterOptions = {}): Promise<Segmenter> {
+  const key = `${name}\u0000${opts.modelsDir ?? Deno.env.get("ALIGNSAM_MODELS") ?? ""}`;
+  let s = shared.get(key);
+  if (!s) {
+    s = createSegmenter(name, opts);
+    s.catch(() => shared.delete(key));
+    shared.set(key, s);
+  }
+  return s;
+}
+
+/**
+ * The id `createSegmenter` would give, without loading any session or downloading: cheap after
+ * the first call (file hashes come from the hash cache). Missing files → a string naming them,
+ * so a cache key still changes when they appear. For a stage's `fingerprint`.
+ */
+export async function segmenterFingerprint(name: string, opts: SegmenterOptions = {}): Promise<string> {
+  if (name === "weight-free") return createWeightFreeSegmenter().id;
+  const fam = FAMILIES[name];
+  if (!fam) return `unknown segmenter ${name}`;
+  const paths = await Promise.all([fam.encoder, fam.decoder].map((f) => findModelFile(f, opts)));
+  if (!paths[0] || !paths[1]) {
+    return `missing: ${[fam.encoder, fam.decoder].filter((_, i) => !paths[i]).map((f) => f.name).join(", ")}`;
+  }
+  return segmenterId(fam, await fileSha256(paths[0]), await fileSha256(paths[1]));
 }
