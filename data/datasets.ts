@@ -16,6 +16,8 @@ export interface ArchiveFile {
   size?: number;
   sha256?: string;
   md5?: string;
+  /** approximate size for messages, where the exact one is not known */
+  approxBytes?: number;
   /** where a checksum comes from someone other than the authors */
   checksumSource?: string;
 }
@@ -63,7 +65,8 @@ export const DATASETS: Record<PaperDataset, DatasetSource> = {
     files: [{
       url: "http://www3.cs.stonybrook.edu/~cvl/content/datasets/shadow_db/SBU-shadow.zip",
       sha256: "8ac703bc4ec0cf3f57e128a6e7a8ed73680d9f68e4e22d08fc83a3f60c612109",
-      checksumSource: "3rd-party (not published by the authors; ../shared/MODELS.md)",
+      approxBytes: 286e6,
+      checksumSource: "3rd-party, not published by the authors; see ../shared/MODELS.md",
     }],
     manual:
       "unpack it so that <data>/SBU/SBUTrain4KRecoveredSmall/ and <data>/SBU/SBU-Test/ (each ShadowImages/ + ShadowMasks/) exist",
@@ -99,7 +102,11 @@ export function dataCacheDir(): string {
 export function describeSource(ds: DatasetSource, cacheDir = dataCacheDir()): string {
   if (ds.files.length === 0) return ds.manual.replaceAll("<data>", cacheDir);
   const files = ds.files.map((f) => {
-    const size = f.size ? `${(f.size / 1e9).toFixed(2)} GB` : "size unknown";
+    const size = f.size
+      ? `${(f.size / 1e9).toFixed(2)} GB`
+      : f.approxBytes
+      ? `~${Math.round(f.approxBytes / 1e6)} MB`
+      : "size unknown";
     const sum = f.sha256
       ? `sha256 ${f.sha256.slice(0, 12)}…${f.checksumSource ? ` (${f.checksumSource})` : ""}`
       : f.md5
