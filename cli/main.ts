@@ -8,29 +8,23 @@ import { type FlagSpec, helpText, type ParsedArgs, parseFlags, runMain } from ".
 import { checkValue, parseSet, resolveParams } from "../pipeline/config.ts";
 import { UsageError } from "../pipeline/errors.ts";
 import { dag, reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
-import type { Params } from "../pipeline/stage.ts";
+import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { ENTRY_META } from "../pipeline/store.ts";
 import { CONFIG, STAGES } from "../stages/mod.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REPORT_STAGE = "report";
 
-const CONFIG_FLAGS: Record<string, FlagSpec> = {
-  profile: {
-    type: "string",
-    doc: `profile: ${Object.keys(CONFIG.profiles).join("|")}`,
-    default: CONFIG.defaultProfile,
-  },
-  set: { type: "string", multiple: true, doc: "override one param, NAME=VALUE (lists: a,b,c); repeatable" },
-  segmenter: { type: "string", doc: "shorthand for --set segmenter=S" },
-  data: { type: "string", doc: "data root (sets ALIGNSAM_DATA)" },
-  models: { type: "string", doc: "model weights folder (sets ALIGNSAM_MODELS)" },
-  verify: { type: "boolean", doc: "re-hash every cached file used, not only those whose size/mtime changed" },
-};
-const RUN_FLAGS: Record<string, FlagSpec> = {
-  "dry-run": { type: "boolean", doc: "print what would run and why; run nothing" },
-  force: { type: "boolean", doc: "rebuild the target stages' items even when cached" },
-};
+/** What the commands run: alignsam's stages and config (tests pass toy ones). */
+export interface App {
+  stages: readonly Stage[];
+  schema: ParamSchema;
+  profiles: Profiles;
+  defaultProfile: string;
+  /** project root: code paths, `.alignsam/cache` and `out/` are under it */
+  root: string;
+}
+
+const APP: App = { stages: STAGES, ...CONFIG, root: fileURLToPath(new URL("..", import.meta.url)) };
 
 interface Command {
   summary: string;
@@ -39,109 +33,128 @@ interface Command {
   main(a: ParsedArgs): Promise<number | void>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  reproduce: {
-    summary: "Build every stage's items for the profile (only what is not cached), then publish the report.",
-    flags: { ...CONFIG_FLAGS, ...RUN_FLAGS, until: { type: "string", doc: "stop after this stage" } },
-    async main(a) {
-      const opts = runnerOptions(a, { until: a.values.until as string | undefined });
-      const res = await reproduce(opts);
-      if (!opts.dryRun && res.entries && STAGES.some((s) => s.name === REPORT_STAGE)) {
-        const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
-        if (dir) console.log(`report: ${await publish(dir, join(ROOT, "out", "report.html"))}`);
-      }
-      summarise(res);
-    },
-  },
-  run: {
-    summary: "Run one stage's items (and only the missing inputs they need): run STAGE [--task T].",
-    flags: { ...CONFIG_FLAGS, ...RUN_FLAGS, task: { type: "string", doc: "only the items of this task" } },
-    positionals: "STAGE",
-    async main(a) {
-      if (a.positionals.length !== 1) {
-        throw new UsageError(`run: expected one STAGE (stages: ${stageNames()})`);
-      }
-      const res = await reproduce(
-        runnerOptions(a, { targets: [a.positionals[0]], task: a.values.task as string | undefined }),
-      );
-      summarise(res);
-    },
-  },
-  status: {
-    summary: "Every stage's items: fresh, stale (and why), missing or corrupt. Takes no lock.",
-    flags: CONFIG_FLAGS,
-    async main(a) {
-      console.log((await status(runnerOptions(a, {}))).text);
-    },
-  },
-  dag: {
-    summary: "The stage DAG as text (with item counts for the profile), or as mermaid.",
-    flags: { ...CONFIG_FLAGS, mermaid: { type: "boolean", doc: "print a mermaid flowchart" } },
-    // deno-lint-ignore require-await
-    async main(a) {
-      const params = resolveParams(CONFIG.schema, CONFIG.profiles, profileOf(a), overridesOf(a));
-      const d = dag(STAGES, { schema: CONFIG.schema, params });
-      console.log(a.values.mermaid ? d.mermaid : d.text);
-    },
-  },
-  report: {
-    summary: `Run the "${REPORT_STAGE}" stage through the runner and publish its report.html.`,
-    flags: { ...CONFIG_FLAGS, ...RUN_FLAGS, out: { type: "string", doc: "where to write the HTML" } },
-    async main(a) {
-      if (!STAGES.some((s) => s.name === REPORT_STAGE)) {
-        throw new UsageError(
-          `report: no stage named ${REPORT_STAGE} is registered (stages: ${stageNames()})`,
-        );
-      }
-      const res = await reproduce(runnerOptions(a, { targets: [REPORT_STAGE] }));
-      if (a.values["dry-run"]) return;
-      const dir = Object.values(res.entries)[0];
-      const out = resolve((a.values.out as string | undefined) ?? join(ROOT, "out", "report.html"));
-      console.log(`report: ${await publish(dir, out)}`);
-    },
-  },
-};
+function commands(app: App): Record<string, Command> {
+  const { stages, schema, profiles, defaultProfile, root } = app;
+  const stageNames = () => stages.map((s) => s.name).join(", ") || "none registered";
+  const profileOf = (a: ParsedArgs) => (a.values.profile as string | undefined) ?? defaultProfile;
+  const overridesOf = (a: ParsedArgs): Params => {
+    const out: Params = {};
+    for (const s of (a.values.set as string[] | undefined) ?? []) {
+      const [name, value] = parseSet(schema, s);
+      out[name] = value;
+    }
+    const seg = a.values.segmenter as string | undefined;
+    if (seg !== undefined) {
+      checkValue(schema, "segmenter", seg, "--segmenter");
+      out.segmenter = seg;
+    }
+    return out;
+  };
+  const runnerOptions = (a: ParsedArgs, extra: Partial<RunnerOptions>): RunnerOptions => {
+    // other code (data adapters, model registry) reads these
+    if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
+    if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
+    const cache = Deno.env.get("ALIGNSAM_CACHE");
+    return {
+      stages,
+      schema,
+      profiles,
+      profile: profileOf(a),
+      overrides: overridesOf(a),
+      root,
+      cacheDir: cache ? resolve(cache) : join(root, ".alignsam", "cache"),
+      force: a.values.force === true,
+      dryRun: a.values["dry-run"] === true,
+      verify: a.values.verify === true,
+      log: (line) => console.error(line),
+      ...extra,
+    };
+  };
+  const hasReport = () => stages.some((s) => s.name === REPORT_STAGE);
 
-function stageNames(): string {
-  return STAGES.map((s) => s.name).join(", ") || "none registered";
-}
+  const configFlags: Record<string, FlagSpec> = {
+    profile: {
+      type: "string",
+      doc: `profile: ${Object.keys(profiles).join("|")}`,
+      default: defaultProfile,
+    },
+    set: { type: "string", multiple: true, doc: "override one param, NAME=VALUE (lists: a,b,c); repeatable" },
+    segmenter: { type: "string", doc: "shorthand for --set segmenter=S" },
+    data: { type: "string", doc: "data root (sets ALIGNSAM_DATA)" },
+    models: { type: "string", doc: "model weights folder (sets ALIGNSAM_MODELS)" },
+    verify: {
+      type: "boolean",
+      doc: "re-hash every cached file used, not only those whose size/mtime changed",
+    },
+  };
+  const runFlags: Record<string, FlagSpec> = {
+    "dry-run": { type: "boolean", doc: "print what would run and why; run nothing" },
+    force: { type: "boolean", doc: "rebuild the target stages' items even when cached" },
+  };
 
-function profileOf(a: ParsedArgs): string {
-  return (a.values.profile as string | undefined) ?? CONFIG.defaultProfile;
-}
-
-function overridesOf(a: ParsedArgs): Params {
-  const out: Params = {};
-  for (const s of (a.values.set as string[] | undefined) ?? []) {
-    const [name, value] = parseSet(CONFIG.schema, s);
-    out[name] = value;
-  }
-  const seg = a.values.segmenter as string | undefined;
-  if (seg !== undefined) {
-    checkValue(CONFIG.schema, "segmenter", seg, "--segmenter");
-    out.segmenter = seg;
-  }
-  return out;
-}
-
-function runnerOptions(a: ParsedArgs, extra: Partial<RunnerOptions>): RunnerOptions {
-  // other code (data adapters, model registry) reads these
-  if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
-  if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
-  const cache = Deno.env.get("ALIGNSAM_CACHE");
   return {
-    stages: STAGES,
-    schema: CONFIG.schema,
-    profiles: CONFIG.profiles,
-    profile: profileOf(a),
-    overrides: overridesOf(a),
-    root: ROOT,
-    cacheDir: cache ? resolve(cache) : join(ROOT, ".alignsam", "cache"),
-    force: a.values.force === true,
-    dryRun: a.values["dry-run"] === true,
-    verify: a.values.verify === true,
-    log: (line) => console.error(line),
-    ...extra,
+    reproduce: {
+      summary:
+        "Build every stage's items for the profile (only what is not cached), then publish the report.",
+      flags: { ...configFlags, ...runFlags, until: { type: "string", doc: "stop after this stage" } },
+      async main(a) {
+        const opts = runnerOptions(a, { until: a.values.until as string | undefined });
+        const res = await reproduce(opts);
+        if (!opts.dryRun && res.entries && hasReport()) {
+          const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
+          if (dir) console.log(`report: ${await publish(dir, join(root, "out", "report.html"))}`);
+        }
+        summarise(res);
+      },
+    },
+    run: {
+      summary: "Run one stage's items (and only the missing inputs they need): run STAGE [--task T].",
+      flags: { ...configFlags, ...runFlags, task: { type: "string", doc: "only the items of this task" } },
+      positionals: "STAGE",
+      async main(a) {
+        if (a.positionals.length !== 1) {
+          throw new UsageError(`run: expected one STAGE (stages: ${stageNames()})`);
+        }
+        const res = await reproduce(
+          runnerOptions(a, { targets: [a.positionals[0]], task: a.values.task as string | undefined }),
+        );
+        summarise(res);
+      },
+    },
+    status: {
+      summary: "Every stage's items: fresh, stale (and why), missing or corrupt. Takes no lock.",
+      flags: configFlags,
+      async main(a) {
+        console.log((await status(runnerOptions(a, {}))).text);
+      },
+    },
+    dag: {
+      summary: "The stage DAG as text (with item counts for the profile), or as mermaid.",
+      flags: { ...configFlags, mermaid: { type: "boolean", doc: "print a mermaid flowchart" } },
+      // deno-lint-ignore require-await
+      async main(a) {
+        const params = resolveParams(schema, profiles, profileOf(a), overridesOf(a));
+        const d = dag(stages, { schema: schema, params });
+        console.log(a.values.mermaid ? d.mermaid : d.text);
+      },
+    },
+    report: {
+      summary: `Run the "${REPORT_STAGE}" stage through the runner and publish its report.html.`,
+      flags: { ...configFlags, ...runFlags, out: { type: "string", doc: "where to write the HTML" } },
+      async main(a) {
+        if (!hasReport()) {
+          throw new UsageError(
+            `report: no stage named ${REPORT_STAGE} is registered (stages: ${stageNames()})`,
+          );
+        }
+        const res = await reproduce(runnerOptions(a, { targets: [REPORT_STAGE] }));
+        summarise(res);
+        if (a.values["dry-run"]) return;
+        const dir = Object.values(res.entries)[0];
+        const out = resolve((a.values.out as string | undefined) ?? join(root, "out", "report.html"));
+        console.log(`report: ${await publish(dir, out)}`);
+      },
+    },
   };
 }
 
@@ -174,36 +187,36 @@ async function copyDir(from: string, to: string): Promise<void> {
   }
 }
 
-function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+function usage(cmds: Record<string, Command>): string {
+  const rows = Object.entries(cmds).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
   return `usage: deno task <command> [flags]   (or: deno run -A cli/main.ts <command>)\n\n${
     rows.join("\n")
   }\n\n` +
     `--help after a command lists its flags.`;
 }
 
-if (import.meta.main) {
-  runMain(async () => {
-    const [name, ...rest] = Deno.args;
-    if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-      console.log(usage());
-      return name === undefined ? 2 : 0;
-    }
-    const cmd = COMMANDS[name];
-    if (!cmd) throw new UsageError(`unknown command ${name} (commands: ${Object.keys(COMMANDS).join(", ")})`);
-    // cli/args.ts passes `multiple: undefined` through, which node:util rejects: make it explicit
-    const flags = Object.fromEntries(
-      Object.entries(cmd.flags).map(([k, f]) => [k, { multiple: false, ...f }]),
-    );
-    const a = parseFlags(name, rest, flags, cmd.positionals !== undefined);
-    if (a.values.help) {
-      const text = helpText(name, cmd.summary, cmd.flags);
-      console.log(cmd.positionals ? text.replace("[flags]", `${cmd.positionals} [flags]`) : text);
-      return 0;
-    }
-    if (!cmd.positionals && a.positionals.length) {
-      throw new UsageError(`${name}: unexpected argument ${a.positionals[0]}`);
-    }
-    return await cmd.main(a);
-  });
+/** Run one command line against `app`; returns the exit code (errors are thrown, see runMain). */
+export async function cli(args: string[], app: App = APP): Promise<number | void> {
+  const cmds = commands(app);
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage(cmds));
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = cmds[name];
+  if (!cmd) throw new UsageError(`unknown command ${name} (commands: ${Object.keys(cmds).join(", ")})`);
+  // cli/args.ts passes `multiple: undefined` through, which node:util rejects: make it explicit
+  const flags = Object.fromEntries(Object.entries(cmd.flags).map(([k, f]) => [k, { multiple: false, ...f }]));
+  const a = parseFlags(name, rest, flags, cmd.positionals !== undefined);
+  if (a.values.help) {
+    const text = helpText(name, cmd.summary, cmd.flags);
+    console.log(cmd.positionals ? text.replace("[flags]", `${cmd.positionals} [flags]`) : text);
+    return 0;
+  }
+  if (!cmd.positionals && a.positionals.length) {
+    throw new UsageError(`${name}: unexpected argument ${a.positionals[0]}`);
+  }
+  return await cmd.main(a);
 }
+
+if (import.meta.main) runMain(() => cli(Deno.args));

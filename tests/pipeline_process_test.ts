@@ -143,3 +143,47 @@ Deno.test("pipeline cli: usage errors exit 2 with one line naming the flag, para
   assertEquals(help.code, 0);
   assertMatch(help.stdout, /usage: deno task run STAGE \[flags\][\s\S]*--task VALUE/);
 });
+
+Deno.test("pipeline cli: reproduce publishes the report; status/dry-run explain a --set; report --out", async () => {
+  const root = await Deno.makeTempDir({ prefix: "alignsam-cli-" });
+  const TOY_CLI = new URL("./fixtures/pipeline/toy_cli.ts", import.meta.url).pathname;
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", TOY_CLI, root, ...args],
+      env: { ALIGNSAM_CACHE: join(root, "cache"), NO_COLOR: "1" },
+    }).output();
+    return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+  };
+  const first = await run("reproduce");
+  assertEquals(first.code, 0, first.stderr);
+  assertMatch(first.stdout, /report: .*out\/report\.html/);
+  assertEquals(
+    await Deno.readTextFile(join(root, "out", "report.html")),
+    "<html><body>sum=490</body></html>",
+  );
+  assertEquals(await Deno.readTextFile(join(root, "out", "fig.svg")), "<svg/>");
+  assertMatch(first.stderr, /6 item\(s\) built, 0 cached/);
+
+  const st = await run("status", "--set", "E=30");
+  assertEquals(st.code, 0, st.stderr);
+  assertMatch(st.stdout, /double: 2 stale\n {2}stale {3}double\[task=a\]: param E: 50 → 30\n/);
+  assertMatch(st.stdout, /report: 1 stale\n {2}stale {3}report: input stale: sum/);
+
+  const dry = await run("reproduce", "--set", "E=30", "--dry-run");
+  assertEquals(dry.code, 0, dry.stderr);
+  assertMatch(dry.stderr, /would run double\[task=b\]: param E: 50 → 30\n/);
+  assertMatch(dry.stderr, /4 of 6 item\(s\) would run/);
+
+  const rep = await run("report", "--out", join(root, "pub", "r.html"));
+  assertEquals(rep.code, 0, rep.stderr);
+  assertMatch(rep.stderr, /0 item\(s\) built, 6 cached/);
+  assertEquals(await Deno.readTextFile(join(root, "pub", "fig.svg")), "<svg/>");
+  assertMatch(await Deno.readTextFile(join(root, "pub", "r.html")), /sum=490/);
+
+  const dag = await run("dag", "--profile", "small");
+  assertMatch(dag.stdout, /double +← source +\[1 item\]/);
+  const bad = await run("run", "double", "--task", "zz");
+  assertEquals(bad.code, 2);
+  assertEquals(bad.stderr.trim(), "error: --task zz: stage double has no such item (tasks: a, b)");
+  await Deno.remove(root, { recursive: true });
+});
