@@ -23,8 +23,8 @@ export function dualAttention(
     const ori = attend(q, k, v);
     const vv = attend(v, v, v);
     return {
-      res: tf.keep(linear(mergeHeads(vv, heads), blk.o)),
-      oriRes: tf.keep(linear(mergeHeads(ori, heads), blk.o)),
+      res: linear(mergeHeads(vv, heads), blk.o),
+      oriRes: linear(mergeHeads(ori, heads), blk.o),
     };
   });
 }
@@ -44,7 +44,7 @@ export function surgeryBlock(
     const { res, oriRes } = dualAttention(layerNorm(xOri, blk.ln1), blk, heads);
     const o1 = tf.add(xOri, oriRes);
     const o2 = tf.add(o1, mlp(layerNorm(o1, blk.ln2), blk));
-    return { xNew: tf.keep(tf.add(xNew, res)), xOri: tf.keep(o2) };
+    return { xNew: tf.add(xNew, res), xOri: o2 };
   });
 }
 
