@@ -8,7 +8,7 @@
  */
 import { basename, join } from "node:path";
 import { DataError } from "../kernels/errors.ts";
-import { downloadVerified } from "./download.ts";
+import { downloadVerified, verifyFile } from "./download.ts";
 import type { PaperDataset } from "./tasks.ts";
 
 export interface ArchiveFile {
@@ -110,13 +110,22 @@ export function describeSource(ds: DatasetSource, cacheDir = dataCacheDir()): st
     const sum = f.sha256
       ? `sha256 ${f.sha256.slice(0, 12)}…${f.checksumSource ? ` (${f.checksumSource})` : ""}`
       : f.md5
-      ? `md5 ${f.md5}`
+      ? `md5 ${f.md5}; sha256 recorded on first download`
       : "no published checksum (the first download's sha256 is recorded)";
     return `${f.url} (${size}, ${sum})`;
   });
   return `download ${files.join(" + ")} into ${join(cacheDir, "downloads")} and unpack into ${
     join(cacheDir, ds.dir)
   }`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function unpack(archive: string, into: string): Promise<void> {
@@ -163,9 +172,12 @@ export async function fetchDataset(
       await Deno.stat(marker);
       continue;
     } catch { /* not unpacked yet */ }
+    const dest = join(cacheDir, "downloads", file);
+    // An archive placed by hand was never verified: check it before unpacking.
+    if (await exists(dest)) await verifyFile(dest, f);
     const archive = await downloadVerified({
       url: f.url,
-      dest: join(cacheDir, "downloads", file),
+      dest,
       sha256: f.sha256,
       md5: f.md5,
       size: f.size,

@@ -18,7 +18,7 @@ export interface DownloadOptions {
   url: string;
   /** final path of the verified file */
   dest: string;
-  /** published sha256 (hex); without it (and without md5) the first download's hash is recorded */
+  /** published sha256 (hex); without it the first verified download's sha256 is recorded */
   sha256?: string;
   /** published md5 (hex), e.g. PASCAL VOC's; checked in addition to sha256 when both are given */
   md5?: string;
@@ -68,6 +68,28 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest("hex");
 }
 
+/**
+ * Check a file someone placed by hand against the published checksums (or the recorded sha256);
+ * DataError naming the file, expected and actual hash on a mismatch.
+ */
+export async function verifyFile(path: string, want: { sha256?: string; md5?: string }): Promise<void> {
+  const sha256 = want.sha256 ?? (await readHashRecord(path))?.sha256;
+  if (!sha256 && !want.md5) return;
+  const sha = createHash("sha256");
+  const md5 = createHash("md5");
+  await hashInto(path, [sha, md5]);
+  const [actualSha, actualMd5] = [sha.digest("hex"), md5.digest("hex")];
+  if (sha256 && sha256.toLowerCase() !== actualSha) {
+    throw new DataError(
+      `checksum mismatch for ${path}: sha256 expected ${sha256}, actual ${actualSha}`,
+      path,
+    );
+  }
+  if (want.md5 && want.md5.toLowerCase() !== actualMd5) {
+    throw new DataError(`checksum mismatch for ${path}: md5 expected ${want.md5}, actual ${actualMd5}`, path);
+  }
+}
+
 /** Path of the trust-on-first-use hash record of `dest`. */
 export function hashRecordPath(dest: string): string {
   return `${dest}.sha256.json`;
@@ -97,7 +119,7 @@ export async function downloadVerified(opts: DownloadOptions): Promise<string> {
   if (await exists(dest)) return dest;
   await Deno.mkdir(dirname(dest), { recursive: true });
   const part = `${dest}.part`;
-  const record = opts.sha256 || opts.md5 ? undefined : await readHashRecord(dest);
+  const record = opts.sha256 ? undefined : await readHashRecord(dest);
   const wantSha = opts.sha256?.toLowerCase() ?? record?.sha256;
 
   let offset = 0;
@@ -199,17 +221,17 @@ export async function downloadVerified(opts: DownloadOptions): Promise<string> {
       part,
     );
   }
-  if (!wantSha && !opts.md5) {
+  if (!wantSha) {
     const rec: HashRecord = {
       url,
       sha256: actualSha,
       size,
       recorded: new Date().toISOString(),
-      note: "no checksum is published for this file; this is the hash of the first verified download",
+      note: "no sha256 is published for this file; this is the sha256 of the first verified download",
     };
     await Deno.writeTextFile(hashRecordPath(dest), JSON.stringify(rec, null, 2) + "\n");
     console.error(
-      `${label}: no published checksum; recorded sha256 ${actualSha} of this first download in ` +
+      `${label}: no published sha256; recorded the sha256 ${actualSha} of this first download in ` +
         `${hashRecordPath(dest)} (later downloads are checked against it)`,
     );
   }

@@ -1,6 +1,6 @@
 import { assert, includes, rejectsWith } from "./data_assert.ts";
 import { createHash } from "node:crypto";
-import { downloadVerified, hashRecordPath, sha256File } from "../data/download.ts";
+import { downloadVerified, hashRecordPath, sha256File, verifyFile } from "../data/download.ts";
 import { DataError } from "../kernels/errors.ts";
 
 /** 100 kB of deterministic bytes. */
@@ -92,6 +92,8 @@ Deno.test("downloadVerified: md5 is checked too", async () => {
   try {
     const md5 = createHash("md5").update(BYTES).digest("hex");
     await downloadVerified({ url: s.url, dest: `${dir}/ok.zip`, md5, label: "md5 ok" });
+    // md5 only (as PASCAL VOC publishes): the sha256 is recorded for later downloads
+    assert.equal(JSON.parse(await Deno.readTextFile(hashRecordPath(`${dir}/ok.zip`))).sha256, SHA);
     const err = await rejectsWith(
       () => downloadVerified({ url: s.url, dest: `${dir}/bad.zip`, md5: "f".repeat(32), label: "md5 bad" }),
       DataError,
@@ -150,6 +152,19 @@ Deno.test("downloadVerified: no published checksum → records the first hash, c
     } finally {
       await changed.close();
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("verifyFile: a hand-placed archive is checked against the published sha256", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/placed.zip`;
+    await Deno.writeFile(path, BYTES);
+    await verifyFile(path, { sha256: SHA });
+    const err = await rejectsWith(() => verifyFile(path, { sha256: "1".repeat(64) }), DataError);
+    includes(err.message, `checksum mismatch for ${path}: sha256 expected ${"1".repeat(64)}, actual ${SHA}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
