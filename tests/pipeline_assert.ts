@@ -1,11 +1,14 @@
 /** Assertions for the pipeline tests (node:assert; no jsr imports), named as in Deno's std. */
 import nodeAssert from "node:assert/strict";
 
+// messages are passed only when given: some @types/node versions reject `string | undefined`
 export function assert(cond: unknown, msg?: string): asserts cond {
-  nodeAssert.ok(cond, msg);
+  if (msg === undefined) nodeAssert.ok(cond);
+  else nodeAssert.ok(cond, msg);
 }
 export function assertEquals(actual: unknown, expected: unknown, msg?: string): void {
-  nodeAssert.deepStrictEqual(actual, expected, msg);
+  if (msg === undefined) nodeAssert.deepStrictEqual(actual, expected);
+  else nodeAssert.deepStrictEqual(actual, expected, msg);
 }
 export function assertMatch(text: string, re: RegExp): void {
   nodeAssert.match(text, re);
