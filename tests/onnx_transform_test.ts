@@ -74,3 +74,10 @@ Deno.test("encoderInput: sam-pad-1024 normalises and zero-pads; other kinds have
   assert.deepEqual(c.dims, [1, 3, 375, 500]);
   assert.equal(c.data[w * h], Math.fround(100 / 255));
 });
+
+Deno.test("samPointFeeds with a box: corners labelled 2 and 3 in the 1024 frame, no padding point", () => {
+  const f = samPointFeeds([{ x: 250, y: 100, label: 1 }], 500, 375, true, { x0: 0, y0: 0, x1: 500, y1: 375 });
+  assert.deepEqual(f.point_coords.dims, [1, 3, 2]);
+  assert.deepEqual(Array.from(f.point_coords.data), [512, Math.fround(204.8), 0, 0, 1024, 768]);
+  assert.deepEqual(Array.from(f.point_labels.data), [1, 2, 3]);
+});

@@ -94,3 +94,21 @@ export async function segmenterFingerprint(name: string, opts: SegmenterOptions 
   }
   return segmenterId(fam, await fileSha256(paths[0]), await fileSha256(paths[1]));
 }
+
+/** What a segmenter's decoder does with DecodeOptions (PerSAM's cascade asks). */
+export interface DecoderCapabilities {
+  /** prevLowRes is fed as mask_input */
+  maskInput: boolean;
+  /** multimask has more than one mask to choose from */
+  multimask: boolean;
+  /** options.box is fed */
+  box: boolean;
+}
+
+export function decoderCapabilities(name: string): DecoderCapabilities {
+  // The weight-free decoder ignores prevLowRes, multimask and box (weightfree/segmenter.ts).
+  if (name === "weight-free") return { maskInput: false, multimask: false, box: false };
+  const fam = FAMILIES[name];
+  if (!fam) throw new ModelError(`unknown segmenter '${name}'`);
+  return { maskInput: fam.maskInput, multimask: fam.multimaskChoices > 1, box: fam.box };
+}

@@ -72,6 +72,10 @@ export interface FamilySpec {
   maskInput: boolean;
   /** whether negative clicks (label 0) are honoured */
   negativeClicks: boolean;
+  /** whether a box prompt (corner labels 2/3) is fed; EfficientSAM's is left out here */
+  box: boolean;
+  /** how many masks the decoder returns to choose from with multimask (1 for single-mask exports) */
+  multimaskChoices: number;
   /** what the wrapper does differently for this family, for `deno task models` and reports */
   notes: string[];
 }
@@ -118,6 +122,8 @@ function labelmeSam(variant: "b" | "l" | "h", ckpt: string, sizes: [number, numb
     decoderOutputs: SAM_DECODER_OUT,
     maskInput: true,
     negativeClicks: true,
+    box: true,
+    multimaskChoices: 3,
     notes: ["int8-quantized weights (labelme release sam-20230416): close to, not equal to, fp32 SAM"],
   };
   return spec;
@@ -158,6 +164,8 @@ export const FAMILIES: Record<string, FamilySpec> = {
     decoderOutputs: SAM_DECODER_OUT,
     maskInput: true,
     negativeClicks: true,
+    box: true,
+    multimaskChoices: 1,
     notes: [
       "encoder normalises and pads inside the graph (input_image [H',W',3], RGB 0–255, long side 1024)",
       "single-mask decoder export: multimask has only one mask to choose from",
@@ -201,7 +209,10 @@ export const FAMILIES: Record<string, FamilySpec> = {
     ],
     maskInput: false,
     negativeClicks: false,
+    box: false,
+    multimaskChoices: 3,
     notes: [
+      "box prompts not fed (not verified against this export)",
       "no negative clicks (MODELS.md): label-0 points are dropped, logged once",
       "no mask_input: the previous low-res logits are not fed",
       "always 3 masks: single-mask mode also keeps the highest predicted IoU",
@@ -239,6 +250,8 @@ export const FAMILIES: Record<string, FamilySpec> = {
     ],
     maskInput: false,
     negativeClicks: true,
+    box: true,
+    multimaskChoices: 3,
     notes: [
       "no mask_input, no orig_im_size: low-res logits upsampled to the original size outside the graph",
       "no sha256 published: md5 checked, sha256 recorded on first download",

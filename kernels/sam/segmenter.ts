@@ -34,6 +34,13 @@ export interface DecodeOptions {
   prevLowRes?: Float32Array;
   /** ask for SAM's 3 masks and keep the one with the highest predicted IoU */
   multimask?: boolean;
+  /**
+   * A box prompt in original pixels (x0, y0) top-left, (x1, y1) bottom-right, fed as SAM's
+   * corner points labelled 2 and 3 (PerSAM's third cascade step). Backends without box input
+   * (weight-free, EfficientSAM here) ignore it; kernels/sam/factory.ts `decoderCapabilities`
+   * says which do.
+   */
+  box?: { x0: number; y0: number; x1: number; y1: number };
 }
 
 export interface DecodeResult {

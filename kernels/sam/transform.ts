@@ -8,6 +8,7 @@
  * resizedSize(500, 375); // { width: 1024, height: 768 }
  * toModelFrame({ x: 250, y: 100 }, 500, 375); // { x: 512, y: 204.8 }
  */
+import { resizeBilinear } from "../masks/resize.ts";
 
 /** SAM's default long side. */
 export const SAM_FRAME = 1024;
@@ -61,4 +62,25 @@ export function imageExtentOnGrid(
   if (!padded) return { w: grid, h: grid };
   const r = resizedSize(width, height, target);
   return { w: (r.width * grid) / target, h: (r.height * grid) / target };
+}
+
+/**
+ * A square model-grid map (64×64 similarity, 256×256 logits) → [height, width] at the original
+ * size, as SAM's `postprocess_masks`: bilinear to target × target, crop the resized image's
+ * top-left, bilinear to the original size. Stretched layout: one bilinear resize.
+ */
+export function gridToImage(
+  /** [side, side] */ map: Float32Array,
+  side: number,
+  width: number,
+  height: number,
+  padded: boolean,
+  target = SAM_FRAME,
+): Float32Array /** [height, width] */ {
+  if (!padded) return resizeBilinear(map, side, side, width, height);
+  const big = resizeBilinear(map, side, side, target, target);
+  const r = resizedSize(width, height, target);
+  const crop = new Float32Array(r.width * r.height);
+  for (let y = 0; y < r.height; y++) crop.set(big.subarray(y * target, y * target + r.width), y * r.width);
+  return resizeBilinear(crop, r.width, r.height, width, height);
 }

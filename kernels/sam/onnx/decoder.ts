@@ -3,12 +3,11 @@
  * functions over typed arrays, so the exact tensors can be tested without a model.
  */
 import type { Point } from "../../image.ts";
-import { resizeBilinear } from "../../masks/resize.ts";
 import { binarize } from "../../masks/threshold.ts";
 import type { DecodeOptions, DecodeResult, Embedding } from "../segmenter.ts";
 import { LOW_RES } from "../segmenter.ts";
 import type { DecoderKind } from "../registry.ts";
-import { resizedSize, SAM_FRAME, toModelFrame } from "../transform.ts";
+import { gridToImage, toModelFrame } from "../transform.ts";
 
 export interface Feed {
   type: "float32" | "int64";
@@ -17,21 +16,29 @@ export interface Feed {
 }
 
 /**
- * SAM's point prompt in the 1024 frame: coords [1, N+1, 2], labels [1, N+1] with the
- * (0, 0, −1) padding point SamPredictor adds when there is no box (the prompt encoder then
- * uses its "not a point" embedding for it).
+ * SAM's point prompt in the 1024 frame: coords [1, N+1, 2], labels [1, N+1]. Without a box,
+ * SamPredictor adds a (0, 0) point labelled −1 (the prompt encoder's "not a point" embedding);
+ * with a box, its corners follow the points labelled 2 (top-left) and 3 (bottom-right).
  */
-export function samPointFeeds(points: Point[], width: number, height: number, pad: boolean) {
-  const n = points.length + (pad ? 1 : 0);
+export function samPointFeeds(
+  points: Point[],
+  width: number,
+  height: number,
+  pad: boolean,
+  box?: DecodeOptions["box"],
+) {
+  const all: { x: number; y: number; label: number }[] = points.slice();
+  if (box) all.push({ x: box.x0, y: box.y0, label: 2 }, { x: box.x1, y: box.y1, label: 3 });
+  const n = all.length + (pad && !box ? 1 : 0);
   const coords = new Float32Array(n * 2);
   const labels = new Float32Array(n);
-  points.forEach((p, i) => {
+  all.forEach((p, i) => {
     const q = toModelFrame(p, width, height);
     coords[2 * i] = q.x;
     coords[2 * i + 1] = q.y;
     labels[i] = p.label;
   });
-  if (pad) labels[n - 1] = -1;
+  if (n > all.length) labels[n - 1] = -1;
   return {
     point_coords: { type: "float32" as const, dims: [1, n, 2], data: coords },
     point_labels: { type: "float32" as const, dims: [1, n], data: labels },
@@ -76,7 +83,7 @@ export function decoderFeeds(
       },
     };
   }
-  const pts = samPointFeeds(points, emb.width, emb.height, true);
+  const pts = samPointFeeds(points, emb.width, emb.height, true, options.box);
   if (kind === "edgesam") return { image_embeddings, ...pts };
   const prev = options.prevLowRes;
   if (prev && prev.length !== LOW_RES * LOW_RES) {
@@ -109,17 +116,9 @@ export function selectMask(iou: ArrayLike<number>, m: number, multimask: boolean
   return best;
 }
 
-/**
- * SAM's postprocess_masks on one low-res map: bilinear 256 → 1024, crop the resized image's
- * top-left, bilinear to the original size. Returns logits [h, w].
- */
+/** SAM's postprocess_masks on one low-res map (padded layout). Returns logits [h, w]. */
 export function upsampleLowRes(lowRes: Float32Array, width: number, height: number): Float32Array {
-  const S = SAM_FRAME;
-  const big = resizeBilinear(lowRes, LOW_RES, LOW_RES, S, S);
-  const r = resizedSize(width, height);
-  const crop = new Float32Array(r.width * r.height);
-  for (let y = 0; y < r.height; y++) crop.set(big.subarray(y * S, y * S + r.width), y * r.width);
-  return resizeBilinear(crop, r.width, r.height, width, height);
+  return gridToImage(lowRes, LOW_RES, width, height, true);
 }
 
 export interface RawOutputs {

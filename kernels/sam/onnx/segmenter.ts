@@ -71,7 +71,11 @@ export async function createOnnxSegmenter(opts: OnnxSegmenterOptions): Promise<S
     },
     async decode(emb: Embedding, points: Point[], options: DecodeOptions = {}): Promise<DecodeResult> {
       if (points.length === 0) throw new RangeError(`${family.name}: decode needs at least one point`);
-      const feeds = decoderFeeds(family.decoderKind, emb, points, family.maskInput ? options : {});
+      // Options a family cannot take are dropped here (registry: maskInput, box), never half-fed.
+      const feeds = decoderFeeds(family.decoderKind, emb, points, {
+        prevLowRes: family.maskInput ? options.prevLowRes : undefined,
+        box: family.box ? options.box : undefined,
+      });
       const out = await decoder.run(
         Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, toTensor(f)])),
       );
