@@ -7,7 +7,7 @@ const assertThrows = (fn: () => unknown, cls: new (...a: never[]) => Error, text
   assert.throws(fn, (e: Error) => e instanceof cls && e.message.includes(text));
 import { cellCenter, cellOf, GRID, maskValueAt } from "../kernels/masks/grid.ts";
 import { connectedComponents, largestComponent } from "../kernels/masks/components.ts";
-import { edt } from "../kernels/masks/distance.ts";
+import { edt, nearestForeground } from "../kernels/masks/distance.ts";
 
 Deno.test("grid: action 0, 11 and 99 centres; cellOf inverts cellCenter", () => {
   assertEquals(GRID, 10);
@@ -76,4 +76,23 @@ Deno.test("edt: hand-computed distances, outside counts as background", () => {
       assertAlmostEquals(e[y * w + x], r[y * w + x] ? best : 0, 1e-5, `(${x},${y})`);
     }
   }
+});
+
+Deno.test("nearestForeground matches brute force (distance and a nearest pixel at that distance)", () => {
+  const w = 11, h = 7;
+  const m = new Uint8Array(w * h).map((_, i) => ((i * 7919) % 13) === 0 ? 1 : 0);
+  const { dist, nearest } = nearestForeground(m, w, h);
+  for (let i = 0; i < w * h; i++) {
+    let best = Infinity;
+    for (let j = 0; j < w * h; j++) {
+      if (m[j]) best = Math.min(best, Math.hypot((j % w) - (i % w), Math.floor(j / w) - Math.floor(i / w)));
+    }
+    assertAlmostEquals(dist[i], best, 1e-5, `dist ${i}`);
+    const j = nearest[i];
+    assertEquals(m[j], 1);
+    assertAlmostEquals(Math.hypot((j % w) - (i % w), Math.floor(j / w) - Math.floor(i / w)), best, 1e-5);
+  }
+  const empty = nearestForeground(new Uint8Array(4), 2, 2);
+  assertEquals(empty.dist[0], Infinity);
+  assertEquals(empty.nearest[3], -1);
 });
