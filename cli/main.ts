@@ -66,7 +66,6 @@ function commands(app: App): Record<string, Command> {
       force: a.values.force === true,
       dryRun: a.values["dry-run"] === true,
       verify: a.values.verify === true,
-      log: (line) => console.error(line),
       ...extra,
     };
   };

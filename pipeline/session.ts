@@ -10,7 +10,7 @@ import { hashFile } from "./hash.ts";
 import { itemId } from "./items.ts";
 import { type Progress, progress as terminalProgress } from "./progress.ts";
 import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
-import { openStore, type Store } from "./store.ts";
+import { filesDigest, manifest, openStore, type Store } from "./store.ts";
 
 export interface RunnerOptions {
   stages: readonly Stage[];
@@ -66,6 +66,20 @@ export interface Session {
   declared(stage: Stage): Params;
 }
 
+/** A code file's sha256; a declared directory hashes as the digest of all files under it. */
+async function hashCodePath(path: string): Promise<string> {
+  if ((await Deno.stat(path)).isDirectory) return filesDigest(await manifest(path, false));
+  return await hashFile(path);
+}
+
+const TTY = Deno.stderr.isTerminal() && !Deno.env.get("CI");
+
+/** stderr; on a terminal the line first clears a progress bar being drawn (it redraws on its next tick). */
+function defaultLog(line: string): void {
+  if (TTY) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+  console.error(line);
+}
+
 export function openSession(opts: RunnerOptions): Session {
   const dag = buildDag(opts.stages, opts.schema);
   const params = resolveParams(opts.schema, opts.profiles, opts.profile, opts.overrides ?? {});
@@ -101,7 +115,7 @@ export function openSession(opts: RunnerOptions): Session {
   const hashCode = (stage: Stage, path: string) => {
     let p = codeMemo.get(path);
     if (!p) {
-      p = hashFile(join(opts.root, path)).catch((e) => {
+      p = hashCodePath(join(opts.root, path)).catch((e) => {
         if (e instanceof Deno.errors.NotFound) {
           throw new DagError(`stage ${stage.name} declares code file ${path}, which does not exist`);
         }
@@ -118,7 +132,7 @@ export function openSession(opts: RunnerOptions): Session {
     dag,
     params,
     store: openStore(opts.cacheDir),
-    log: opts.log ?? ((line) => console.error(line)),
+    log: opts.log ?? defaultLog,
     progress: opts.progress ?? ((label, total) => terminalProgress(label, total)),
     targets,
     forced: opts.force ? selected : new Set(),

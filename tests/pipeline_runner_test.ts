@@ -86,6 +86,19 @@ Deno.test("pipeline: editing a declared code file reruns its stage (and downstre
   await t.cleanup();
 });
 
+Deno.test("pipeline: a declared code directory is hashed over all its files", async () => {
+  const t = await setup();
+  await Deno.mkdir(join(t.root, "kdir", "sub"), { recursive: true });
+  await Deno.writeTextFile(join(t.root, "kdir", "sub", "k.ts"), "1");
+  const [source] = toyStages({ runs: t.runs });
+  const stages = [{ ...source, code: ["kdir"] }];
+  assertEquals((await t.run({ stages })).runs, ["source[task=a]", "source[task=b]"]);
+  assertEquals((await t.run({ stages })).runs, []);
+  await Deno.writeTextFile(join(t.root, "kdir", "sub", "k.ts"), "2");
+  assertMatch((await status({ ...t.opts, stages })).text, /source\[task=a\]: code changed: kdir/);
+  await t.cleanup();
+});
+
 Deno.test("pipeline: a corrupted cache file is detected (stat, then hash) and rebuilt", async () => {
   const t = await setup();
   const first = await t.run();
