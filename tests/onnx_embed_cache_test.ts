@@ -5,81 +5,43 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { RunContext } from "../pipeline/stage.ts";
-import { encodeRgbPng } from "../data/image_io.ts";
 import { embedCacheStage, readEmbeddings, readEmbedIndex } from "../stages/embed_cache.ts";
-import type { PreprocessManifest, SampleEntry } from "../stages/preprocess.ts";
 import { FAMILIES } from "../kernels/sam/registry.ts";
 import { samDecoderGraph, samEncoderGraph } from "./fixtures/onnx/sam_graphs.ts";
+import { fakeContext, fakeMemo, rectImage, writePreprocessEntry } from "./fixtures/onnx/stage_ctx.ts";
 
 const root = await Deno.makeTempDir({ prefix: "alignsam-embed-" });
 
-async function entry(name: string, images: { stem: string; hash: string; rgb: number[] }[]): Promise<string> {
-  const dir = join(root, name);
-  await Deno.mkdir(join(dir, "train", "images"), { recursive: true });
-  const train: SampleEntry[] = [];
-  for (const im of images) {
-    const w = 40, h = 30, data = new Uint8Array(w * h * 3);
-    for (let i = 0; i < w * h; i++) data.set(im.rgb, i * 3);
-    const image = join("train", "images", `${im.stem}.png`);
-    await Deno.writeFile(join(dir, image), await encodeRgbPng({ width: w, height: h, data }));
-    train.push({ stem: im.stem, imageHash: im.hash, width: w, height: h, image, mask: "unused.png" });
-  }
-  const manifest: PreprocessManifest = {
-    task: name,
-    dataset: "test",
-    layout: "normalised",
-    dataSeed: 0,
-    available: { train: images.length, test: 0 },
-    train,
-    test: [],
-    skipped: [],
-    sources: {},
-  };
-  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest));
-  return dir;
+const RED = [255, 0, 0], BLUE = [0, 0, 255];
+function sample(stem: string, imageHash: string, fg: number[]) {
+  return { stem, imageHash, ...rectImage(40, 30, BLUE, fg, [0, 0, 40, 30]) };
+}
+async function entry(name: string, train: ReturnType<typeof sample>[]): Promise<string> {
+  return await writePreprocessEntry(join(root, name), name, { train, test: [] });
 }
 
-const memo = new Map<string, Uint8Array>();
-let made = 0;
+const memo = fakeMemo();
 
 async function run(task: string, input: string, segmenter: string): Promise<string> {
-  const outDir = await Deno.makeTempDir({ dir: root });
-  const progress: number[] = [];
-  const ctx: RunContext = {
+  const ctx = await fakeContext({
     item: { task },
     params: { segmenter },
-    input: () => input,
-    inputs: [{ ref: { stage: "preprocess", item: { task } }, dir: input }],
-    outDir,
-    progress: (done) => progress.push(done),
-    log: () => {},
-    memo: async (key, make) => {
-      let v = memo.get(key);
-      if (!v) {
-        made++;
-        v = await make();
-        memo.set(key, v);
-      }
-      return v;
-    },
-    signal: new AbortController().signal,
-  };
+    inputs: { preprocess: input },
+    memo,
+    root,
+  });
   await embedCacheStage.run(ctx);
-  assert.equal(progress.at(-1), (await readEmbedIndex(outDir)).images.length);
-  return outDir;
+  assert.equal(ctx.progressed.at(-1), (await readEmbedIndex(ctx.outDir)).images.length);
+  return ctx.outDir;
 }
 
 Deno.test("embed-cache: shared images embed once; index + .emb files; segmenter change re-embeds", async () => {
-  const a = await entry("task-a", [
-    { stem: "x", hash: "h1", rgb: [255, 0, 0] },
-    { stem: "y", hash: "h2", rgb: [0, 0, 255] },
-  ]);
-  const b = await entry("task-b", [{ stem: "x", hash: "h1", rgb: [255, 0, 0] }]);
+  const a = await entry("task-a", [sample("x", "h1", RED), sample("y", "h2", BLUE)]);
+  const b = await entry("task-b", [sample("x", "h1", RED)]);
   const outA = await run("task-a", a, "weight-free");
-  assert.equal(made, 2);
+  assert.equal(memo.made, 2);
   const outB = await run("task-b", b, "weight-free");
-  assert.equal(made, 2); // h1 came from the memo
+  assert.equal(memo.made, 2); // h1 came from the memo
   const idx = await readEmbedIndex(outA);
   assert.equal(idx.segmenter, "weight-free");
   assert.equal(idx.isSam, false);
@@ -102,7 +64,7 @@ Deno.test("embed-cache: shared images embed once; index + .emb files; segmenter 
   try {
     const fp = await embedCacheStage.fingerprint!({ task: "task-a" }, { segmenter: "sam-vit-l" });
     const outL = await run("task-a", a, "sam-vit-l");
-    assert.equal(made, 4);
+    assert.equal(memo.made, 4);
     const idxL = await readEmbedIndex(outL);
     assert.equal(idxL.segmenterId, fp); // the fingerprint is the id, computed without loading sessions
     assert.notEqual(idxL.segmenterId, idx.segmenterId);

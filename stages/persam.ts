@@ -1,0 +1,131 @@
+/**
+ * persam: the training-free PerSAM baseline of supp. Table 5 on the run's segmenter, with k
+ * reference samples (k ∈ persamShots) drawn with the seed from the task's training subset, and
+ * every test image segmented from their mean target feature (kernels/persam). The summary says
+ * which PerSAM parts ran on this decoder (`parts`), and which could not.
+ *
+ * Metrics: miou (per-image mean IoU), iou_pooled (Σ∩/Σ∪, PerSAM's eval_miou.py convention),
+ * fbeta, ephi, mae, ber — of binary masks.
+ */
+import { join } from "node:path";
+import type { Item, Params, Stage } from "../pipeline/stage.ts";
+import { makeRng } from "../kernels/rng.ts";
+import { allMetrics, type MaskMetrics } from "../kernels/metrics/index.ts";
+import { summarizeDataset } from "../kernels/metrics/aggregate.ts";
+import { decoderCapabilities, sharedSegmenter } from "../kernels/sam/factory.ts";
+import { persamParts, persamSegment } from "../kernels/persam/persam.ts";
+import { targetFeature } from "../kernels/persam/target.ts";
+import { expandTasks } from "../data/tasks.ts";
+import type { PersamSummary } from "./formats.ts";
+import { readPreprocessManifest, readSample, type SampleEntry } from "./preprocess.ts";
+import { readEmbedding } from "./embed_cache.ts";
+
+const CODE = [
+  "stages/persam.ts",
+  "kernels/persam/persam.ts",
+  "kernels/persam/target.ts",
+  "kernels/sam/layout.ts",
+  "kernels/sam/transform.ts",
+  "kernels/metrics/index.ts",
+  "kernels/metrics/aggregate.ts",
+] as const;
+
+function nums(v: unknown, fallback: number[]): number[] {
+  return Array.isArray(v) ? v.map(Number) : fallback;
+}
+
+/** The k reference samples for (shots, seed): a seeded shuffle of the training subset, first k. */
+export function drawReferences<T>(train: readonly T[], shots: number, seed: number): T[] {
+  return makeRng(seed).shuffle(train).slice(0, shots);
+}
+
+export const persamStage: Stage = {
+  name: "persam",
+  doc: "training-free PerSAM with k reference samples on the run's segmenter (supp. Table 5)",
+  code: CODE,
+  // shots, seed and task are the item; the segmenter names the decoder (and its parts).
+  params: ["segmenter"],
+  items: (params: Params) => {
+    const out: Item[] = [];
+    for (const t of expandTasks((params.tasks as string[] | undefined) ?? [])) {
+      for (const shots of nums(params.persamShots, [1, 5, 20])) {
+        for (const seed of nums(params.seeds, [0])) out.push({ task: t.id, shots, seed });
+      }
+    }
+    return out;
+  },
+  inputs: (item: Item) => [
+    { stage: "preprocess", item: { task: item.task } },
+    { stage: "embed-cache", item: { task: item.task } },
+  ],
+  after: ["preprocess", "embed-cache"],
+  outputs: ["summary.json"],
+  async run(ctx) {
+    const task = String(ctx.item.task), shots = Number(ctx.item.shots), seed = Number(ctx.item.seed);
+    const pre = ctx.input({ stage: "preprocess", item: { task } });
+    const embDir = ctx.input({ stage: "embed-cache", item: { task } });
+    const manifest = await readPreprocessManifest(pre);
+    const name = String(ctx.params.segmenter);
+    const seg = await sharedSegmenter(name);
+    const caps = decoderCapabilities(name);
+    const summary: PersamSummary = {
+      task,
+      shots,
+      seed,
+      segmenter: seg.label,
+      metrics: {},
+      parts: persamParts(caps),
+    };
+    const write = () =>
+      Deno.writeTextFile(join(ctx.outDir, "summary.json"), JSON.stringify(summary, null, 1) + "\n");
+
+    const refsEntries = drawReferences(manifest.train, shots, seed);
+    if (refsEntries.length < shots) {
+      ctx.log(
+        `${task}: ${shots} references wanted, the training subset has ${refsEntries.length}: using all`,
+      );
+    }
+    const refs = [];
+    for (const e of refsEntries) {
+      const s = await readSample(pre, e);
+      refs.push({ emb: await readEmbedding(embDir, e.imageHash), mask: s.gt.mask });
+    }
+    const target = refs.length ? targetFeature(refs) : { feature: new Float32Array(), used: 0 };
+    if (target.used === 0 || manifest.test.length === 0) {
+      // No usable reference (or no test image): an empty metrics table the report shows as
+      // "not produced", never as zeros.
+      const why = target.used === 0 ? "no training sample with a non-empty mask" : "no test images";
+      ctx.log(`${task}: PerSAM not run: ${why}`);
+      summary.parts = [`not run: ${why}`, ...summary.parts];
+      await write();
+      return;
+    }
+    summary.parts = [`references: ${target.used} of ${shots} requested`, ...summary.parts];
+
+    const per: MaskMetrics[] = [];
+    let done = 0;
+    for (const e of manifest.test as SampleEntry[]) {
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error("interrupted");
+      const s = await readSample(pre, e);
+      const emb = await readEmbedding(embDir, e.imageHash);
+      const r = await persamSegment(seg, emb, target.feature, caps);
+      per.push(allMetrics(r.mask, s.gt.mask.data, e.width, e.height, s.gt.ignore));
+      ctx.progress(++done, manifest.test.length, `${task} persam k=${shots}`);
+    }
+    const d = summarizeDataset(per);
+    summary.metrics = {
+      miou: d.iou,
+      iou_pooled: d.iouPooled,
+      fbeta: d.fbeta.mean,
+      ephi: d.ephi.mean,
+      mae: d.mae,
+      ber: d.ber,
+    };
+    await write();
+  },
+};
+
+/** summary.json of a persam entry. */
+export async function readPersamSummary(dir: string): Promise<PersamSummary> {
+  return JSON.parse(await Deno.readTextFile(join(dir, "summary.json"))) as PersamSummary;
+}
