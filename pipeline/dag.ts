@@ -81,11 +81,14 @@ export function ancestors(dag: Dag, name: string): Set<string> {
 /** The DAG as text: one line per stage with what it runs after and its doc. */
 export function formatDag(dag: Dag, itemCounts?: Map<string, number>): string {
   const width = Math.max(8, ...dag.order.map((s) => s.name.length));
+  const afterOf = (s: Stage) => s.after.length ? `← ${s.after.join(", ")}` : "(source)";
+  const afterWidth = Math.max(...dag.order.map((s) => afterOf(s).length));
   const lines = dag.order.map((s) => {
-    const after = s.after.length ? `← ${s.after.join(", ")}` : "(source)";
     const n = itemCounts?.get(s.name);
     const items = n === undefined ? "" : `  [${n} item${n === 1 ? "" : "s"}]`;
-    return `${s.name.padEnd(width)}  ${after}${items}\n${" ".repeat(width + 2)}${s.doc}`;
+    return `${s.name.padEnd(width)}  ${afterOf(s).padEnd(afterWidth)}${items}\n${
+      " ".repeat(width + 2)
+    }${s.doc}`;
   });
   return lines.join("\n") || "(no stages registered)";
 }
