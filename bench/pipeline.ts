@@ -8,6 +8,7 @@ import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import { manifest } from "../pipeline/store.ts";
 import { TOY_PROFILES, TOY_SCHEMA, wideStages } from "../tests/fixtures/pipeline/toy.ts";
 
+const TOY_CLI = new URL("../tests/fixtures/pipeline/toy_cli.ts", import.meta.url).pathname;
 const quiet = { tick() {}, update() {}, done() {} };
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -38,6 +39,17 @@ export async function bench(): Promise<BenchRow[]> {
       throw new Error(`no-op run built ${res.ran.length}`);
     }
     const st = await timed(() => status(opts));
+    // the whole command as a user runs it: process start, module load, config, no-op run
+    const cliMs = await timed(async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", TOY_CLI, dir, "reproduce", "--profile", "base"],
+        env: { ALIGNSAM_CACHE: opts.cacheDir, TOY_WIDE: "200" },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const err = new TextDecoder().decode(out.stderr);
+      if (!out.success || !err.includes("0 item(s) built, 200 cached")) throw new Error(`cli no-op: ${err}`);
+    });
     const verify = await timed(() => reproduce({ ...opts, verify: true }));
 
     const big = join(dir, "big");
@@ -68,6 +80,14 @@ export async function bench(): Promise<BenchRow[]> {
         unit: "ms",
         target: "< 1000 ms",
         ok: Math.min(...noop) < 1000,
+      },
+      {
+        area: "pipeline",
+        what: "no-op `reproduce` CLI process, 200 cached items",
+        value: cliMs,
+        unit: "ms",
+        target: "< 1000 ms",
+        ok: cliMs < 1000,
       },
       { area: "pipeline", what: "status, 200 cached items", value: st, unit: "ms" },
       { area: "pipeline", what: "no-op reproduce --verify (re-hash all)", value: verify, unit: "ms" },

@@ -207,7 +207,8 @@ export function openStore(dir: string): Store {
       const dirOf = entryDir(key);
       let meta: EntryMeta;
       try {
-        meta = JSON.parse(await Deno.readTextFile(join(dirOf, ENTRY_META)));
+        // sync: small reads, and a no-op run makes hundreds of them (no thread-pool hop each)
+        meta = JSON.parse(Deno.readTextFileSync(join(dirOf, ENTRY_META)));
       } catch (e) {
         if (e instanceof Deno.errors.NotFound) {
           return (await exists(dirOf))
@@ -223,7 +224,7 @@ export function openStore(dir: string): Store {
         const p = join(dirOf, rel);
         let st: Deno.FileInfo;
         try {
-          st = await Deno.stat(p);
+          st = Deno.statSync(p);
         } catch {
           return { state: "corrupt", problem: `file ${rel} missing` };
         }
@@ -239,11 +240,13 @@ export function openStore(dir: string): Store {
       return { state: "ok", meta };
     },
     discard,
-    async readIndex(stage, item) {
+    readIndex(stage, item) {
       try {
-        return JSON.parse(await Deno.readTextFile(join(index, stage, `${itemFileName(item)}.json`)));
+        return Promise.resolve(
+          JSON.parse(Deno.readTextFileSync(join(index, stage, `${itemFileName(item)}.json`))) as IndexRecord,
+        );
       } catch {
-        return undefined;
+        return Promise.resolve(undefined);
       }
     },
     async writeIndex(stage, item, rec) {
