@@ -30,7 +30,12 @@ export function parseFlags(
     help: { type: "boolean", short: "h" },
   };
   for (const [name, f] of Object.entries(flags)) {
-    options[name] = { type: f.type, multiple: f.multiple, ...(f.short ? { short: f.short } : {}) };
+    // node:util rejects `multiple: undefined`, so only set the keys a flag uses.
+    options[name] = {
+      type: f.type,
+      ...(f.multiple ? { multiple: true } : {}),
+      ...(f.short ? { short: f.short } : {}),
+    };
   }
   const accepted = Object.keys(flags).map((f) => `--${f}`).join(", ");
   try {
