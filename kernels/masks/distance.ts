@@ -22,11 +22,10 @@ export function edt(/** [h, w] */ mask: Uint8Array, w: number, h: number): Float
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) feature[(y + 1) * pw + x + 1] = mask[y * w + x] ? 0 : 1;
   }
-  const { sq } = transform2d(feature, pw, ph, false);
+  const padded = new Float32Array(pw * ph);
+  transform2d(feature, pw, ph, padded);
   const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) out[y * w + x] = Math.sqrt(sq[(y + 1) * pw + x + 1]);
-  }
+  for (let y = 0; y < h; y++) out.set(padded.subarray((y + 1) * pw + 1, (y + 1) * pw + 1 + w), y * w);
   return out;
 }
 
@@ -47,23 +46,23 @@ export function nearestForeground(
   let any = false;
   for (let i = 0; i < mask.length && !any; i++) any = mask[i] !== 0;
   if (!any) return { dist: dist.fill(Infinity), nearest: nearest.fill(-1) };
-  const { sq, arg } = transform2d(mask, w, h, true);
-  for (let i = 0; i < dist.length; i++) dist[i] = Math.sqrt(sq[i]);
-  return { dist, nearest: arg! };
+  transform2d(mask, w, h, dist, nearest);
+  return { dist, nearest };
 }
 
 /**
- * Squared distance to the nearest non-zero pixel of `feature` (at least one must exist):
+ * Distance to the nearest non-zero pixel of `feature` (at least one must exist):
  * phase 1 finds, row-major and cache-friendly, the nearest feature row in each column
- * (Meijster et al. 2000); phase 2 runs FH's lower envelope along each row. With `withArg`,
- * also the flat index of the nearest feature.
+ * (Meijster et al. 2000); phase 2 runs FH's lower envelope along each row. Writes the
+ * distance into `dist` and, when given, the flat index of the nearest feature into `arg`.
  */
 function transform2d(
   feature: Uint8Array,
   w: number,
   h: number,
-  withArg: boolean,
-): { sq: Float64Array; arg?: Int32Array } {
+  dist: Float32Array,
+  arg?: Int32Array,
+): void {
   // Phase 1: ny = row of the nearest feature in the same column (−1: none in this column).
   const ny = new Int32Array(w * h);
   for (let x = 0; x < w; x++) ny[x] = feature[x] ? 0 : -1;
@@ -77,7 +76,6 @@ function transform2d(
     }
   }
   // Phase 2: along rows, f(x') = (column distance)²; nearest = argmin_x' (x − x')² + f(x').
-  const sq = new Float64Array(w * h), arg = withArg ? new Int32Array(w * h) : undefined;
   const line = new Float64Array(w), d = new Float64Array(w), a = new Int32Array(w);
   const v = new Int32Array(w), z = new Float64Array(w + 1);
   for (let y = 0; y < h; y++) {
@@ -87,13 +85,16 @@ function transform2d(
       line[x] = r < 0 ? INF : (y - r) * (y - r);
     }
     dt1d(line, w, d, a, v, z);
-    sq.set(d, row);
+    for (let x = 0; x < w; x++) dist[row + x] = Math.sqrt(d[x]);
     if (arg) { for (let x = 0; x < w; x++) arg[row + x] = ny[row + a[x]] * w + a[x]; }
   }
-  return { sq, arg };
 }
 
-/** 1-D squared distance transform of f[0..n) into d, nearest sample into a (FH Algorithm 1). */
+/**
+ * 1-D squared distance transform of f[0..n) into d, nearest sample into a (FH Algorithm 1).
+ * Samples at INF (no feature in that column) never win, so they are left out of the lower
+ * envelope: faster, and no arithmetic on 1e20 (at least one sample must be finite).
+ */
 function dt1d(
   f: Float64Array,
   n: number,
@@ -102,16 +103,18 @@ function dt1d(
   v: Int32Array,
   z: Float64Array,
 ): void {
-  let k = 0;
-  v[0] = 0;
-  z[0] = -Infinity;
-  z[1] = Infinity;
-  for (let q = 1; q < n; q++) {
-    let s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
-    while (s <= z[k]) {
+  let k = -1;
+  for (let q = 0; q < n; q++) {
+    if (f[q] >= INF) continue;
+    const fq = f[q] + q * q;
+    let s = -Infinity;
+    while (k >= 0) {
+      const p = v[k];
+      s = (fq - (f[p] + p * p)) / (2 * (q - p));
+      if (s > z[k]) break;
       k--;
-      s = ((f[q] + q * q) - (f[v[k]] + v[k] * v[k])) / (2 * q - 2 * v[k]);
     }
+    if (k < 0) s = -Infinity;
     k++;
     v[k] = q;
     z[k] = s;
@@ -120,9 +123,9 @@ function dt1d(
   k = 0;
   for (let q = 0; q < n; q++) {
     while (z[k + 1] < q) k++;
-    const dq = q - v[k];
-    d[q] = dq * dq + f[v[k]];
-    a[q] = v[k];
+    const p = v[k], dq = q - p;
+    d[q] = dq * dq + f[p];
+    a[q] = p;
   }
 }
 
