@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-const assertEquals = (a: unknown, b: unknown, msg?: string) => assert.deepStrictEqual(a, b, msg);
+const assertEquals = (a: unknown, b: unknown, msg = "") => assert.deepStrictEqual(a, b, msg);
 const assertAlmostEquals = (a: number, b: number, eps: number, msg = "") =>
   assert.ok(Math.abs(a - b) <= eps, `${msg} expected ${b}, got ${a}`);
 const assertThrows = (fn: () => unknown, cls: new (...a: never[]) => Error, text: string) =>

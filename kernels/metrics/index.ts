@@ -13,6 +13,17 @@ import { maeUnchecked } from "./mae.ts";
 import { smeasureUnchecked } from "./smeasure.ts";
 
 export type { CurveScore, Pred } from "./common.ts";
+// The single-metric and dataset-level functions, so callers need one import.
+export { ber, berPooled } from "./ber.ts";
+export { emeasure } from "./emeasure.ts";
+export { fmeasure } from "./fmeasure.ts";
+export { fmeasureWeighted } from "./fmeasure_weighted.ts";
+export { fr, frActions } from "./fr.ts";
+export { iou, iouCounts, meanIou, perClassPooledMiou, pooledIou } from "./iou.ts";
+export { mae } from "./mae.ts";
+export { smeasure } from "./smeasure.ts";
+export { type DatasetSummary, summarizeDataset } from "./aggregate.ts";
+export { gtFromGray, predFromGray, softFromGray } from "./prepare.ts";
 
 /** All metrics of one image, each in [0, 1] (E_φ may exceed 1 by 1/(N − 1), see emeasure.ts). */
 export interface MaskMetrics {
