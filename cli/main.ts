@@ -10,7 +10,7 @@ import { UsageError } from "../pipeline/errors.ts";
 import { dag, reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { ENTRY_META } from "../pipeline/store.ts";
-import { CONFIG, STAGES } from "../stages/mod.ts";
+import { CONFIG, PREPARE, STAGES } from "../stages/mod.ts";
 
 const REPORT_STAGE = "report";
 
@@ -22,9 +22,20 @@ export interface App {
   defaultProfile: string;
   /** project root: code paths, `.alignsam/cache` and `out/` are under it */
   root: string;
+  /**
+   * Extra overrides computed from the resolved params before anything runs (alignsam: drop the
+   * tasks that have no data here and tell the report why). `download` is false for status and
+   * dry runs, which must not fetch anything.
+   */
+  prepare?: (params: Params, opts: { download: boolean }) => Promise<Params>;
 }
 
-const APP: App = { stages: STAGES, ...CONFIG, root: fileURLToPath(new URL("..", import.meta.url)) };
+const APP: App = {
+  stages: STAGES,
+  ...CONFIG,
+  prepare: PREPARE,
+  root: fileURLToPath(new URL("..", import.meta.url)),
+};
 
 interface Command {
   summary: string;
@@ -50,17 +61,26 @@ function commands(app: App): Record<string, Command> {
     }
     return out;
   };
-  const runnerOptions = (a: ParsedArgs, extra: Partial<RunnerOptions>): RunnerOptions => {
+  const runnerOptions = async (
+    a: ParsedArgs,
+    { download: mayDownload = true, ...extra }: Partial<RunnerOptions> & { download?: boolean },
+  ): Promise<RunnerOptions> => {
     // other code (data adapters, model registry) reads these
     if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
     if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
     const cache = Deno.env.get("ALIGNSAM_CACHE");
+    let overrides = overridesOf(a);
+    if (app.prepare) {
+      const params = resolveParams(schema, profiles, profileOf(a), overrides);
+      const download = mayDownload && a.values["dry-run"] !== true;
+      overrides = { ...overrides, ...(await app.prepare(params, { download })) };
+    }
     return {
       stages,
       schema,
       profiles,
       profile: profileOf(a),
-      overrides: overridesOf(a),
+      overrides,
       root,
       cacheDir: cache ? resolve(cache) : join(root, ".alignsam", "cache"),
       force: a.values.force === true,
@@ -97,7 +117,7 @@ function commands(app: App): Record<string, Command> {
         "Build every stage's items for the profile (only what is not cached), then publish the report.",
       flags: { ...configFlags, ...runFlags, until: { type: "string", doc: "stop after this stage" } },
       async main(a) {
-        const opts = runnerOptions(a, { until: a.values.until as string | undefined });
+        const opts = await runnerOptions(a, { until: a.values.until as string | undefined });
         const res = await reproduce(opts);
         if (!opts.dryRun && res.entries && hasReport()) {
           const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
@@ -115,7 +135,7 @@ function commands(app: App): Record<string, Command> {
           throw new UsageError(`run: expected one STAGE (stages: ${stageNames()})`);
         }
         const res = await reproduce(
-          runnerOptions(a, { targets: [a.positionals[0]], task: a.values.task as string | undefined }),
+          await runnerOptions(a, { targets: [a.positionals[0]], task: a.values.task as string | undefined }),
         );
         summarise(res);
       },
@@ -124,7 +144,7 @@ function commands(app: App): Record<string, Command> {
       summary: "Every stage's items: fresh, stale (and why), missing or corrupt. Takes no lock.",
       flags: configFlags,
       async main(a) {
-        console.log((await status(runnerOptions(a, {}))).text);
+        console.log((await status(await runnerOptions(a, { download: false }))).text);
       },
     },
     dag: {
@@ -146,7 +166,7 @@ function commands(app: App): Record<string, Command> {
             `report: no stage named ${REPORT_STAGE} is registered (stages: ${stageNames()})`,
           );
         }
-        const res = await reproduce(runnerOptions(a, { targets: [REPORT_STAGE] }));
+        const res = await reproduce(await runnerOptions(a, { targets: [REPORT_STAGE] }));
         summarise(res);
         if (a.values["dry-run"]) return;
         const dir = Object.values(res.entries)[0];

@@ -65,6 +65,11 @@ export const SCHEMA: ParamSchema = {
     doc: "feed the previous step's low-res logits as mask_input (as SAM's predictor does)",
   },
   skipBad: { type: "boolean", default: false, doc: "skip invalid image/mask pairs (listed in the report)" },
+  skippedTasks: {
+    type: "string[]",
+    default: [],
+    doc: "set by the CLI: 'task: reason' for each requested task without data here (shown in the report)",
+  },
   rebinarize: { type: "boolean", default: false, doc: "re-binarise non-0/255 masks at 128 (with a warning)" },
 };
 
