@@ -28,6 +28,17 @@ const CODE = [
   "kernels/sam/transform.ts",
   "kernels/metrics/index.ts",
   "kernels/metrics/iou.ts",
+  "kernels/masks/resize.ts",
+  // the decoders PerSAM calls (the embeddings come in through embed-cache)
+  "kernels/sam/factory.ts",
+  "kernels/sam/registry.ts",
+  "kernels/sam/onnx/decoder.ts",
+  "kernels/sam/onnx/segmenter.ts",
+  "kernels/sam/weightfree/config.ts",
+  "kernels/sam/weightfree/colour.ts",
+  "kernels/sam/weightfree/decoder.ts",
+  "kernels/sam/weightfree/geodesic.ts",
+  "kernels/sam/weightfree/segmenter.ts",
 ] as const;
 
 function nums(v: unknown, fallback: number[]): number[] {
