@@ -77,14 +77,14 @@ function transform2d(
   }
   // Phase 2: along rows, f(x') = (column distance)²; nearest = argmin_x' (x − x')² + f(x').
   const line = new Float64Array(w), d = new Float64Array(w), a = new Int32Array(w);
-  const v = new Int32Array(w), z = new Float64Array(w + 1);
+  const v = new Int32Array(w), z = new Float64Array(w + 1), g = new Float64Array(w);
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
       const r = ny[row + x];
       line[x] = r < 0 ? INF : (y - r) * (y - r);
     }
-    dt1d(line, w, d, a, v, z);
+    dt1d(line, w, d, a, v, z, g);
     for (let x = 0; x < w; x++) dist[row + x] = Math.sqrt(d[x]);
     if (arg) { for (let x = 0; x < w; x++) arg[row + x] = ny[row + a[x]] * w + a[x]; }
   }
@@ -102,29 +102,32 @@ function dt1d(
   a: Int32Array,
   v: Int32Array,
   z: Float64Array,
+  g: Float64Array,
 ): void {
+  // Envelope: parabola k has vertex v[k], height g[k] = f(v[k]) + v[k]², and rules from z[k].
   let k = -1;
   for (let q = 0; q < n; q++) {
-    if (f[q] >= INF) continue;
-    const fq = f[q] + q * q;
+    const fq = f[q];
+    if (fq >= INF) continue;
+    const gq = fq + q * q;
     let s = -Infinity;
     while (k >= 0) {
-      const p = v[k];
-      s = (fq - (f[p] + p * p)) / (2 * (q - p));
+      s = (gq - g[k]) / (2 * (q - v[k]));
       if (s > z[k]) break;
       k--;
     }
     if (k < 0) s = -Infinity;
     k++;
     v[k] = q;
+    g[k] = gq;
     z[k] = s;
-    z[k + 1] = Infinity;
   }
-  k = 0;
+  z[k + 1] = Infinity;
+  let j = 0;
   for (let q = 0; q < n; q++) {
-    while (z[k + 1] < q) k++;
-    const p = v[k], dq = q - p;
-    d[q] = dq * dq + f[p];
+    while (z[j + 1] < q) j++;
+    const p = v[j], dq = q - p;
+    d[q] = g[j] - p * p + dq * dq; // = f(p) + (q − p)², exact for integer inputs
     a[q] = p;
   }
 }
