@@ -1,7 +1,8 @@
 /**
- * `deno task models [--fetch] [--models DIR] [--segmenter NAME ...]`: per SAM-family segmenter,
- * which files are present (and where), which are missing, and what `--fetch` would download
- * (URL, size, checksum source). With --fetch, downloads the missing files, verified.
+ * `deno task models [--fetch] [--models DIR] [--segmenter NAME ...]`: per SAM-family segmenter
+ * (and CLIP ViT-B/16 for CLIP Surgery), which files are present (and where), which are missing,
+ * and what `--fetch` would download (URL, size, checksum source). With --fetch, downloads the
+ * missing files, verified.
  *
  * @example
  * deno task models                      # what is here, what is missing
@@ -10,8 +11,49 @@
 import { resolve } from "node:path";
 import { helpText, parseFlags, runMain } from "./args.ts";
 import { UsageError } from "../pipeline/errors.ts";
-import { downloadModelFile, findModelFile, modelCacheDir, userModelsDir } from "../kernels/models/resolve.ts";
-import { FAMILIES, type ModelFile } from "../kernels/sam/registry.ts";
+import {
+  downloadModelFile,
+  findModelFile,
+  fmtBytes,
+  modelCacheDir,
+  type ModelFileRef,
+  userModelsDir,
+} from "../kernels/models/resolve.ts";
+import { FAMILIES } from "../kernels/sam/registry.ts";
+import { CLIP_TEMPLATES_FILE, CLIP_VIT_B16_FILE, CLIP_VOCAB_FILE } from "../kernels/clip/files.ts";
+
+/** One block of the listing: a segmenter family or CLIP. */
+interface Group {
+  name: string;
+  label: string;
+  files: { role: string; file: ModelFileRef }[];
+  notes: string[];
+}
+
+const CLIP_NAME = "clip-vit-b-16";
+
+function groups(): Group[] {
+  const out: Group[] = Object.values(FAMILIES).map((f) => ({
+    name: f.name,
+    label: f.label,
+    files: [{ role: "encoder", file: f.encoder }, { role: "decoder", file: f.decoder }],
+    notes: f.notes,
+  }));
+  out.push({
+    name: CLIP_NAME,
+    label: "CLIP ViT-B/16 for CLIP Surgery (clip-maps)",
+    files: [
+      { role: "weights", file: CLIP_VIT_B16_FILE },
+      { role: "vocab", file: CLIP_VOCAB_FILE },
+      { role: "prompts", file: CLIP_TEMPLATES_FILE },
+    ],
+    notes: ["vocab and prompt templates ship in ../shared/models: --models ../shared/models finds them"],
+  });
+  return out;
+}
+
+/** Whether --fetch can download it (the templates list has no file URL). */
+const fetchable = (f: ModelFileRef) => /^https:\/\/\S+$/.test(f.url);
 
 const FLAGS = {
   fetch: {
@@ -23,23 +65,15 @@ const FLAGS = {
   segmenter: {
     type: "string",
     multiple: true,
-    doc: `only these families (repeatable): ${Object.keys(FAMILIES).join(", ")}`,
+    doc: `only these (repeatable): ${[...Object.keys(FAMILIES), CLIP_NAME].join(", ")}`,
     default: "all",
   },
 } as const;
 
-function mb(bytes?: number): string {
-  if (bytes === undefined) return "size unknown";
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-function checksumText(f: ModelFile): string {
-  if (f.checksum === "record-on-first-download") {
-    return f.md5
-      ? `md5 ${f.md5.slice(0, 12)}… checked; sha256 recorded on first download`
-      : "sha256 recorded on first download";
-  }
-  return `sha256 ${f.sha256!.slice(0, 12)}… (${f.checksum})`;
+function checksumText(f: ModelFileRef): string {
+  if (f.sha256) return `sha256 ${f.sha256.slice(0, 12)}… (${f.checksum})`;
+  if (f.md5) return `md5 ${f.md5.slice(0, 12)}… checked; sha256 recorded on first download`;
+  return f.checksum === "record-on-first-download" ? "sha256 recorded on first download" : f.checksum;
 }
 
 async function main(): Promise<number> {
@@ -50,12 +84,12 @@ async function main(): Promise<number> {
   }
   const modelsDir = values.models as string | undefined;
   if (modelsDir) Deno.env.set("ALIGNSAM_MODELS", modelsDir);
-  const wanted = (values.segmenter as string[] | undefined) ?? Object.keys(FAMILIES);
+  const all = groups();
+  const names = all.map((g) => g.name);
+  const wanted = (values.segmenter as string[] | undefined) ?? names;
   for (const w of wanted) {
-    if (!FAMILIES[w]) {
-      throw new UsageError(
-        `models: unknown --segmenter ${w} (accepted: ${Object.keys(FAMILIES).join(", ")})`,
-      );
+    if (!names.includes(w)) {
+      throw new UsageError(`models: unknown --segmenter ${w} (accepted: ${names.join(", ")})`);
     }
   }
   const opts = { modelsDir };
@@ -64,26 +98,32 @@ async function main(): Promise<number> {
   console.log(`model cache:   ${resolve(modelCacheDir())}`);
   console.log(`weight-free:   needs no files (not SAM; every report says so)\n`);
 
-  const toFetch: ModelFile[] = [];
+  const toFetch: ModelFileRef[] = [];
+  const manual: ModelFileRef[] = [];
   let unknownSize = 0;
-  for (const name of wanted) {
-    const fam = FAMILIES[name];
-    console.log(`${name} — ${fam.label}`);
-    for (const f of [fam.encoder, fam.decoder]) {
+  for (const g of all.filter((g) => wanted.includes(g.name))) {
+    console.log(`${g.name} — ${g.label}`);
+    for (const { role, file: f } of g.files) {
       const at = await findModelFile(f, opts);
       const state = at ? `present  ${at}` : `missing  → ${f.url}`;
-      console.log(`  ${f.role.padEnd(7)} ${f.name.padEnd(44)} ${mb(f.bytes).padStart(10)}  ${state}`);
+      console.log(`  ${role.padEnd(7)} ${f.name.padEnd(44)} ${fmtBytes(f.bytes).padStart(12)}  ${state}`);
       console.log(`          ${checksumText(f)}`);
-      if (!at) {
-        toFetch.push(f);
-        if (f.bytes === undefined) unknownSize++;
+      if (at) continue;
+      if (!fetchable(f)) {
+        manual.push(f);
+        continue;
       }
+      toFetch.push(f);
+      if (f.bytes === undefined) unknownSize++;
     }
-    for (const n of fam.notes) console.log(`  note: ${n}`);
+    for (const n of g.notes) console.log(`  note: ${n}`);
     console.log("");
   }
+  if (manual.length) {
+    console.log(`not downloadable, place by hand: ${manual.map((f) => f.name).join(", ")}`);
+  }
   const total = toFetch.reduce((s, f) => s + (f.bytes ?? 0), 0);
-  const sizeText = `${mb(total)}${unknownSize ? ` + ${unknownSize} file(s) of unknown size` : ""}`;
+  const sizeText = `${fmtBytes(total)}${unknownSize ? ` + ${unknownSize} file(s) of unknown size` : ""}`;
   if (toFetch.length === 0) {
     console.log("all listed model files are present.");
     return 0;

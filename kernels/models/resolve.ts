@@ -58,9 +58,11 @@ export async function findModelFile(f: ModelFileRef, opts: ResolveOptions = {}):
   return undefined;
 }
 
-function fmtBytes(n?: number): string {
+/** "99.8 MB", "2.6 kB", "size unknown". */
+export function fmtBytes(n?: number): string {
   if (n === undefined) return "size unknown";
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
 }
 
 /** The offline error: every missing file, its URL and where to put it. */
