@@ -123,7 +123,11 @@ async function main(): Promise<number> {
     console.log(`not downloadable, place by hand: ${manual.map((f) => f.name).join(", ")}`);
   }
   const total = toFetch.reduce((s, f) => s + (f.bytes ?? 0), 0);
-  const sizeText = `${fmtBytes(total)}${unknownSize ? ` + ${unknownSize} file(s) of unknown size` : ""}`;
+  const sizeText = [
+    total > 0 ? fmtBytes(total) : "",
+    unknownSize ? `${unknownSize} file(s) of unknown size` : "",
+  ]
+    .filter(Boolean).join(" + ");
   if (toFetch.length === 0) {
     console.log("all listed model files are present.");
     return 0;
