@@ -80,7 +80,10 @@ function lineSpec(title: string, values: Record<string, unknown>[], x: "T" | "E"
       layer: [
         {
           mark: { type: "line" },
-          encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "metric (%)" } },
+          encoding: {
+            ...enc,
+            y: { field: "mean", type: "quantitative", title: "metric (%)", scale: { zero: false } },
+          },
         },
         {
           mark: { type: "rule" },

@@ -77,6 +77,11 @@ export function cellText(c: Cell): { ours: string; seeds: string; paper: string;
   };
 }
 
+/** CSV numbers without float noise (−8.469999999999999 → −8.47). */
+function r6(x: number | undefined): number | null {
+  return x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1e6) / 1e6;
+}
+
 /** Long-format CSV: one line per cell with its source (for papers and slides). */
 export function tableCsv(t: ReportTable): string {
   const rows = allCells(t).map((c) => ({
@@ -85,12 +90,12 @@ export function tableCsv(t: ReportTable): string {
     column: c.column,
     label: columnLabel(c.column),
     metric: c.metric,
-    ours_mean: c.ours?.mean ?? null,
-    ours_std: c.ours && c.ours.n > 1 ? c.ours.std : null,
+    ours_mean: r6(c.ours?.mean),
+    ours_std: c.ours && c.ours.n > 1 ? r6(c.ours.std) : null,
     n: c.ours?.n ?? 0,
-    seeds: c.ours ? c.ours.values.map((v) => `${v.seed}:${v.value}`).join(" ") : "",
+    seeds: c.ours ? c.ours.values.map((v) => `${v.seed}:${r6(v.value)}`).join(" ") : "",
     paper: c.paper?.value ?? null,
-    diff: cellDiff(c) ?? null,
+    diff: r6(cellDiff(c)),
     missing: c.ours ? "" : c.missing ?? "",
     note: c.note ?? "",
     paper_source: c.paper ? `${c.paper.source.doc} ${c.paper.source.table} p.${c.paper.source.page}` : "",
@@ -104,9 +109,11 @@ export function tableCsv(t: ReportTable): string {
  */
 export function tableChartSpec(t: ReportTable): VlSpec {
   const values: Record<string, unknown>[] = [];
-  for (const c of allCells(t)) {
+  // The table's own column labels: the same y categories in every facet row.
+  const cells = t.cells.flatMap((row) => row.map((c, j) => ({ c, label: t.columns[j].label })));
+  for (const { c, label: col } of cells) {
     const k = c.metric === "mae" ? 100 : 1;
-    const label = columnLabel(c.column) + (c.metric === "mae" ? " ×100" : "");
+    const label = col + (c.metric === "mae" ? " ×100" : "");
     const text = cellText(c);
     if (c.ours) {
       const sd = Number.isFinite(c.ours.std) ? c.ours.std : 0;
