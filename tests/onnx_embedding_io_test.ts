@@ -55,3 +55,8 @@ Deno.test("truncated or foreign bytes fail with a message", () => {
   assert.throws(() => decodeEmbedding(bytes.subarray(0, bytes.length - 4)), /truncated/);
   assert.throws(() => decodeEmbedding(new TextEncoder().encode("PNG....")), /ASEM/);
 });
+
+Deno.test("an embedding that is not [C, S, S] is refused", () => {
+  const e = { data: new Float32Array(3 * 10), channels: 3, width: 1, height: 1, segmenter: "x" };
+  assert.throws(() => encodeEmbedding(e), /not 3 square channels/);
+});

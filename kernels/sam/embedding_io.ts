@@ -51,6 +51,9 @@ const product = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 export function encodeEmbedding(e: Embedding): Uint8Array {
   const side = Math.round(Math.sqrt(e.data.length / e.channels));
+  if (side * side * e.channels !== e.data.length) {
+    throw new RangeError(`embedding has ${e.data.length} values: not ${e.channels} square channels`);
+  }
   const auxEntries = Object.entries(e.aux ?? {});
   const header: Header = {
     version: 1,
