@@ -6,8 +6,7 @@
  * prior as the decoder's border seed). Log-odds = log Σ_fg K − log Σ_bg K with a Gaussian
  * kernel K of width colourSigma (in units of the image's mean neighbour colour difference).
  */
-import type { WeightFreeConfig } from "./config.ts";
-import type { FineGrid } from "./decoder.ts";
+import type { FineGrid } from "./grid.ts";
 
 /** Border background prototypes sampled along the image border. */
 const BORDER_SAMPLES = 32;
@@ -42,31 +41,48 @@ function borderPixels(fw: number, fh: number, count: number): number[] {
   return out;
 }
 
-/** [fh, fw] colour log-odds of foreground vs background, clamped to ±5. */
-export function colourLogOdds(
-  grid: FineGrid,
-  pos: number[],
-  neg: number[],
-  cfg: WeightFreeConfig,
-): Float32Array {
-  const { fw, fh, lab } = grid, n = fw * fh;
-  const fg = pos.map((i) => localColour(grid, i));
-  const bg = [...neg, ...borderPixels(fw, fh, BORDER_SAMPLES)].map((i) => localColour(grid, i));
-  const sigma = cfg.colourSigma * grid.costs.meanDiff;
+/** [fh, fw] the Gaussian kernel of one prototype (the local colour at pixel `at`) at every pixel. */
+export function clickDensity(grid: FineGrid, at: number, sigma: number): Float32Array {
+  const { lab } = grid, n = grid.fw * grid.fh;
   const k = -1 / (2 * sigma * sigma);
+  const [pl, pa, pb] = localColour(grid, at);
   const out = new Float32Array(n);
-  const density = (protos: [number, number, number][], L: number, a: number, b: number) => {
-    let s = 0;
-    for (const p of protos) {
-      const dl = L - p[0], da = a - p[1], db = b - p[2];
-      s += Math.exp(k * (dl * dl + da * da + db * db));
-    }
-    return s / protos.length + FLOOR;
-  };
+  for (let j = 0; j < n; j++) {
+    const dl = lab[j] - pl, da = lab[n + j] - pa, db = lab[2 * n + j] - pb;
+    out[j] = Math.exp(k * (dl * dl + da * da + db * db));
+  }
+  return out;
+}
+
+/** [fh, fw] the summed kernels of BORDER_SAMPLES prototypes spread along the image border. */
+export function borderDensity(grid: FineGrid, sigma: number): { sum: Float32Array; count: number } {
+  const sum = new Float32Array(grid.fw * grid.fh);
+  const protos = borderPixels(grid.fw, grid.fh, BORDER_SAMPLES);
+  for (const i of protos) {
+    const d = clickDensity(grid, i, sigma);
+    for (let j = 0; j < sum.length; j++) sum[j] += d[j];
+  }
+  return { sum, count: protos.length };
+}
+
+/**
+ * [n] colour log-odds, clamped to ±5: mean foreground kernel (positive clicks) against mean
+ * background kernel (negative clicks and border prototypes, each prototype weighted equally).
+ */
+export function colourLogOdds(
+  fg: Float32Array[],
+  bg: Float32Array[],
+  border: { sum: Float32Array; count: number },
+): Float32Array {
+  const n = border.sum.length;
+  const out = new Float32Array(n);
+  const kf = 1 / Math.max(fg.length, 1), kb = 1 / (bg.length + border.count);
   for (let i = 0; i < n; i++) {
-    const L = lab[i], a = lab[n + i], b = lab[2 * n + i];
-    const v = Math.log(density(fg, L, a, b)) - Math.log(density(bg, L, a, b));
-    out[i] = Math.max(-5, Math.min(5, v));
+    let f = 0, b = border.sum[i];
+    for (const d of fg) f += d[i];
+    for (const d of bg) b += d[i];
+    const v = Math.log(f * kf + FLOOR) - Math.log(b * kb + FLOOR);
+    out[i] = v > 5 ? 5 : v < -5 ? -5 : v;
   }
   return out;
 }

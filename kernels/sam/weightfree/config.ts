@@ -28,11 +28,11 @@ export interface WeightFreeConfig {
 export const DEFAULT_CONFIG: WeightFreeConfig = {
   fineSize: 160,
   eps: 0.1,
-  edgePower: 1,
+  edgePower: 2,
   sweeps: 3,
-  borderOffset: 0.15,
+  borderOffset: 0.05,
   logitScale: 0.02,
-  colourWeight: 0,
+  colourWeight: 1.5,
   colourSigma: 4,
 };
 

@@ -13,64 +13,58 @@ import { LOW_RES } from "../segmenter.ts";
 import { resizeBilinear } from "../../masks/resize.ts";
 import { binarize } from "../../masks/threshold.ts";
 import type { WeightFreeConfig } from "./config.ts";
-import { type EdgeCosts, geodesicDistance } from "./geodesic.ts";
-import { colourLogOdds } from "./colour.ts";
+import { geodesicDistance } from "./geodesic.ts";
+import { borderDensity, clickDensity, colourLogOdds } from "./colour.ts";
+import { type FineGrid, fineIndex, SEED_CACHE_LIMIT, type SeedMaps } from "./grid.ts";
 
 /** Logit written where there is no image (the padding of the 256 frame) or no positive click. */
 export const BACKGROUND_LOGIT = -20;
 const CLAMP = 20;
 
-/** What the decoder reads from an embedding (the fine grid and its precomputed parts). */
-export interface FineGrid {
-  fw: number;
-  fh: number;
-  /** original image size */
-  width: number;
-  height: number;
-  /** [3, fh, fw] */
-  lab: Float32Array;
-  /** [fh, fw] geodesic distance from the image border */
-  borderDist: Float32Array;
-  costs: EdgeCosts;
+/** The maps of the click at fine pixel `at`, from the grid's cache or computed now. */
+function seedMaps(grid: FineGrid, at: number, cfg: WeightFreeConfig): SeedMaps {
+  let maps = grid.seeds.get(at);
+  if (maps) return maps;
+  const dist = new Float32Array(grid.fw * grid.fh).fill(Infinity);
+  dist[at] = 0;
+  geodesicDistance(grid.costs, dist, cfg.sweeps);
+  const density = cfg.colourWeight > 0 ? clickDensity(grid, at, colourSigma(grid, cfg)) : undefined;
+  maps = { dist, density };
+  if (grid.seeds.size >= SEED_CACHE_LIMIT) grid.seeds.clear();
+  grid.seeds.set(at, maps);
+  return maps;
 }
 
-/** A click's fine-grid pixel: the fine cell its original-pixel coordinate falls in. */
-export function fineIndex(grid: FineGrid, p: Point): number {
-  const fx = Math.min(grid.fw - 1, Math.max(0, Math.floor(((p.x + 0.5) * grid.fw) / grid.width)));
-  const fy = Math.min(grid.fh - 1, Math.max(0, Math.floor(((p.y + 0.5) * grid.fh) / grid.height)));
-  return fy * grid.fw + fx;
-}
+const colourSigma = (grid: FineGrid, cfg: WeightFreeConfig) => cfg.colourSigma * grid.costs.meanDiff;
 
 /** The logit field [fh, fw] (> 0 = foreground) for a set of clicks. */
 export function decodeField(grid: FineGrid, points: Point[], cfg: WeightFreeConfig): Float32Array {
   const n = grid.fw * grid.fh;
   const field = new Float32Array(n);
-  const pos = points.filter((p) => p.label === 1).map((p) => fineIndex(grid, p));
-  const neg = points.filter((p) => p.label === 0).map((p) => fineIndex(grid, p));
+  // A pixel clicked twice keeps its latest label.
+  const labels = new Map<number, 0 | 1>();
+  for (const p of points) labels.set(fineIndex(grid, p), p.label);
+  const pos = [...labels].filter(([, l]) => l === 1).map(([i]) => seedMaps(grid, i, cfg));
+  const neg = [...labels].filter(([, l]) => l === 0).map(([i]) => seedMaps(grid, i, cfg));
   if (pos.length === 0) return field.fill(BACKGROUND_LOGIT);
 
-  const dFg = new Float32Array(n).fill(Infinity);
-  for (const i of pos) dFg[i] = 0;
-  geodesicDistance(grid.costs, dFg, cfg.sweeps);
-
   const fine = Math.max(grid.fw, grid.fh);
-  const dBg = new Float32Array(n);
   const offset = cfg.borderOffset * fine;
-  for (let i = 0; i < n; i++) dBg[i] = grid.borderDist[i] + offset;
-  for (const i of neg) dBg[i] = 0;
-  // A click's own pixel is decided by its label even if both sets share it (latest click wins).
-  if (neg.length > 0) geodesicDistance(grid.costs, dBg, cfg.sweeps);
-
   const inv = 1 / (cfg.logitScale * fine);
-  for (let i = 0; i < n; i++) field[i] = (dBg[i] - dFg[i]) * inv;
+  for (let i = 0; i < n; i++) {
+    let dFg = Infinity, dBg = grid.borderDist[i] + offset;
+    for (const m of pos) if (m.dist[i] < dFg) dFg = m.dist[i];
+    for (const m of neg) if (m.dist[i] < dBg) dBg = m.dist[i];
+    field[i] = (dBg - dFg) * inv;
+  }
   if (cfg.colourWeight > 0) {
-    const odds = colourLogOdds(grid, pos, neg, cfg);
+    grid.borderColour ??= borderDensity(grid, colourSigma(grid, cfg));
+    const odds = colourLogOdds(pos.map((m) => m.density!), neg.map((m) => m.density!), grid.borderColour);
     for (let i = 0; i < n; i++) field[i] += cfg.colourWeight * odds[i];
   }
   for (let i = 0; i < n; i++) field[i] = Math.max(-CLAMP, Math.min(CLAMP, field[i]));
-  // Clicks are hard constraints: each click's pixel takes its label's sign.
-  for (const i of pos) field[i] = Math.max(field[i], 1);
-  for (const i of neg) field[i] = Math.min(field[i], -1);
+  // Clicks are hard constraints: each clicked pixel takes its label's sign.
+  for (const [i, l] of labels) field[i] = l ? Math.max(field[i], 1) : Math.min(field[i], -1);
   return field;
 }
 

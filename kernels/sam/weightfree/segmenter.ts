@@ -22,7 +22,8 @@ import type { DecodeOptions, DecodeResult, Embedding, Segmenter } from "../segme
 import { configId, DEFAULT_CONFIG, type WeightFreeConfig } from "./config.ts";
 import { CHANNELS, embeddingFeatures, fineGridSize, labFineGrid } from "./features.ts";
 import { edgeCosts } from "./geodesic.ts";
-import { decodeField, fieldScore, fieldToLowRes, fieldToMask, type FineGrid } from "./decoder.ts";
+import { decodeField, fieldScore, fieldToLowRes, fieldToMask } from "./decoder.ts";
+import type { FineGrid } from "./grid.ts";
 
 export type { WeightFreeConfig } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";
@@ -69,6 +70,7 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
       lab: lab.data,
       borderDist: border.data,
       costs: edgeCosts(lab.data, fw, fh, cfg.eps, cfg.edgePower),
+      seeds: new Map(),
     };
     grids.set(emb, grid);
     return grid;
@@ -111,7 +113,7 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
       segmenter: id,
       aux: { lab: { shape: [3, fh, fw], data: lab }, borderDist: { shape: [fh, fw], data: borderDist } },
     };
-    grids.set(emb, { fw, fh, width, height, lab, borderDist, costs });
+    grids.set(emb, { fw, fh, width, height, lab, borderDist, costs, seeds: new Map() });
     return emb;
   }
 }

@@ -1,0 +1,42 @@
+/**
+ * The fine grid the weight-free decoder works on, with what it derives from it once and reuses
+ * across decode calls of one embedding (an RL episode decodes the same image ≈15 times, adding
+ * one click each time, so per-click maps are computed once and combined by min / sum).
+ */
+import type { Point } from "../../image.ts";
+import type { EdgeCosts } from "./geodesic.ts";
+
+/** What one click at a fine pixel contributes, whatever its label. */
+export interface SeedMaps {
+  /** [fh, fw] geodesic distance from the click */
+  dist: Float32Array;
+  /** [fh, fw] colour kernel of the click's local colour (only when the colour term is on) */
+  density?: Float32Array;
+}
+
+/** Per-click maps kept per grid; past this many distinct clicks the cache starts afresh. */
+export const SEED_CACHE_LIMIT = 64;
+
+export interface FineGrid {
+  fw: number;
+  fh: number;
+  /** original image size */
+  width: number;
+  height: number;
+  /** [3, fh, fw] CIE Lab */
+  lab: Float32Array;
+  /** [fh, fw] geodesic distance from the image border */
+  borderDist: Float32Array;
+  costs: EdgeCosts;
+  /** fine pixel index → its click maps (valid for the one config the grid was made for) */
+  seeds: Map<number, SeedMaps>;
+  /** summed colour kernels of the border prototypes, computed on first use */
+  borderColour?: { sum: Float32Array; count: number };
+}
+
+/** A click's fine-grid pixel: the fine cell its original-pixel coordinate falls in. */
+export function fineIndex(grid: FineGrid, p: Point): number {
+  const fx = Math.min(grid.fw - 1, Math.max(0, Math.floor(((p.x + 0.5) * grid.fw) / grid.width)));
+  const fy = Math.min(grid.fh - 1, Math.max(0, Math.floor(((p.y + 0.5) * grid.fh) / grid.height)));
+  return fy * grid.fw + fx;
+}
