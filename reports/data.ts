@@ -21,6 +21,8 @@ export interface EvalRow {
   E: number;
   /** training images the agent saw (supp. Table 5's k); absent = the run's trainCount */
   trainCount?: number;
+  /** the study stages' name for trainCount (stages/aggregate.ts); either is read */
+  shots?: number;
   /** fractions in [0, 1]: miou, iou_pooled, fbeta, fbeta_w, ephi, mae, ber, fr (what was computed) */
   metrics: Record<string, number>;
   perStep: { t: number; miou: number; fr: number }[];

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { formatDiff, formatStat, type ReportInput, seedStat, toPaperScale } from "../reports/data.ts";
 import { PAPER_NUMBERS, paperNumber } from "../reports/paper_numbers.ts";
-import { suppTable3, suppTable4 } from "../reports/tables/supp.ts";
+import { suppTable3, suppTable4, suppTable5 } from "../reports/tables/supp.ts";
+import { missingMatches } from "../reports/tables/select.ts";
 import { mainTable2 } from "../reports/tables/main.ts";
 import { tableChartSpec, tableCsv } from "../reports/tables/model.ts";
 import { compileSpec, specToSvg } from "../reports/publish.ts";
@@ -193,4 +194,29 @@ Deno.test("table chart: compiles and renders headless to an SVG with one symbol 
   // 32 paper numbers (4 rows × 8 columns) + our 2 blur values (Ours mIoU, w/o RL mIoU) … and legend symbols
   const symbols = (svg.match(/<path[^>]*transform="translate/g) ?? []).length;
   assert.ok(symbols >= 32 + 2, `${symbols} symbols`);
+});
+
+Deno.test("missing cells: the study stages' '<task> <row>' names match only their cells", () => {
+  assert.ok(missingMatches("voc-bottle RL+SCLIP", "RL+SCLIP", "voc-bottle:iou"));
+  assert.ok(missingMatches("voc-bottle RL+SCLIP", "RL+SCLIP", "voc:miou")); // the VOC mean too
+  assert.ok(!missingMatches("voc-bottle RL+SCLIP", "RL+LAST", "voc-bottle:iou"));
+  assert.ok(!missingMatches("voc-bottle RL+SCLIP", "RL+SCLIP", "voc-car:iou"));
+  assert.ok(missingMatches("blur explicit", "Explicit Branch", "blur:miou"));
+  assert.ok(!missingMatches("blur explicit", "Implicit Branch", "blur:miou"));
+  assert.ok(!missingMatches("blur explicit", "Explicit Branch", "shadow:miou"));
+  assert.ok(missingMatches("RL+SCLIP", "RL+SCLIP", "voc-cat:iou"));
+  assert.ok(missingMatches("*", "Ours", "blur:fr"));
+});
+
+Deno.test("few-shot items fill supp. Table 5 only", () => {
+  const input = tinyInput();
+  input.run.config.trainCount = 50;
+  input.evals.push({ ...input.evals[0], seed: 0, shots: 5, metrics: { miou: 0.1 } });
+  const t5 = suppTable5(input);
+  const k5 = t5.cells[1].find((c) => c.column === "blur:miou@k=5")!;
+  assert.equal(k5.ours?.mean, 10);
+  assert.equal(k5.paper?.value, 68.89);
+  assert.equal(t5.cells[0][0].missing, "not run in this profile"); // no PerSAM summaries
+  // supp. Table 4's Ours is still the full-data agent: (50 + 70) / 2
+  assert.equal(suppTable4(input).cells[1][0].ours?.mean, 60);
 });

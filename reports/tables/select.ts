@@ -64,14 +64,28 @@ export function mainSetting(input: ReportInput): { T?: number; E?: number; train
   };
 }
 
+/**
+ * Does a `missing` entry's cell name this cell? Accepted forms: "*", the row label, the column key,
+ * the column's task, "row / column", or words that each name the cell — the study stages write
+ * "<task> <row>" ("voc-bottle RL+SCLIP", "blur explicit"): every word must be the column's task
+ * (a voc-<class> word also covers the VOC mean column), the column key, the row label or one word
+ * of it (case-insensitive).
+ */
+export function missingMatches(cell: string, row: string, column: string): boolean {
+  const task = column.split(":")[0];
+  if ([row, column, task, `${row} / ${column}`, "*"].includes(cell)) return true;
+  const rowWords = row.toLowerCase().split(/\s+/);
+  return cell.trim().split(/\s+/).every((w) => {
+    const x = w.toLowerCase();
+    return x === task.toLowerCase() || x === column.toLowerCase() || x === row.toLowerCase() ||
+      rowWords.includes(x) || (task === "voc" && x.startsWith("voc-"));
+  });
+}
+
 /** The reason a cell is empty: the report stage's `missing` entry, else "not run in this profile". */
 export function missingReason(input: ReportInput, table: string, row: string, column: string): string {
   const task = column.split(":")[0];
-  const hit = input.missing.find((m) =>
-    m.table === table &&
-    (m.cell === "*" || m.cell === row || m.cell === column || m.cell === task ||
-      m.cell === `${row} / ${column}`)
-  );
+  const hit = input.missing.find((m) => m.table === table && missingMatches(m.cell, row, column));
   if (hit) return hit.reason;
   const ran = input.evals.some((e) => e.task === task || (task === "voc" && e.task.startsWith("voc-")));
   return ran ? "not run in this profile" : `task ${task} not run in this profile`;
@@ -83,10 +97,16 @@ export function pickEvals(input: ReportInput, task: string, q: Query): { rows: E
   const T = q.T ?? main.T;
   const E = q.E ?? main.E;
   const k = q.trainCount ?? main.trainCount;
+  // Few-shot items (supp. Table 5) carry trainCount/shots; the other tables take the full-data ones.
+  const kOk = (e: EvalRow) => {
+    const rowK = e.trainCount ?? e.shots;
+    return q.trainCount !== undefined
+      ? (rowK ?? main.trainCount) === q.trainCount
+      : rowK === undefined || rowK === k;
+  };
   const base = input.evals.filter((e) =>
     e.task === task && e.policy === q.policy && e.variant === q.variant &&
-    (T === undefined || e.T === T) && (E === undefined || e.E === E) &&
-    (k === undefined || (e.trainCount ?? main.trainCount) === k)
+    (T === undefined || e.T === T) && (E === undefined || e.E === E) && kOk(e)
   );
   const want = q.branch ?? paperBranch(task);
   const rows = base.filter((e) => e.branch === want);

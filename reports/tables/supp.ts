@@ -84,8 +84,10 @@ export function suppTable5(input: ReportInput): ReportTable {
   const paperCols = PAPER_NUMBERS.filter((p) => p.table === "supp-5").map((p) => p.column);
   const runCols = [
     ...input.persam.map((p) => `${p.task}:miou@k=${p.shots}`),
-    ...input.evals.filter((e) => e.trainCount !== undefined && e.policy === "rl" && e.variant === "srm")
-      .map((e) => `${e.task}:miou@k=${e.trainCount}`),
+    ...input.evals.filter((e) =>
+      (e.trainCount ?? e.shots) !== undefined && e.policy === "rl" && e.variant === "srm"
+    )
+      .map((e) => `${e.task}:miou@k=${e.trainCount ?? e.shots}`),
   ].filter((c) => !c.startsWith("voc-") || paperCols.includes(c));
   const columns = [...new Set([...paperCols, ...runCols])].sort((a, b) => {
     const [ta, ka] = a.split(":miou@k=");
