@@ -15,7 +15,8 @@ import { type ClipConfig, clipWeightsFromBytes, loadClipWeights } from "../kerne
 import { createClipSurgery, loadTemplates } from "../kernels/clip/model.ts";
 import { loadTokenizer } from "../kernels/clip/tokenizer.ts";
 import { toTf } from "../kernels/clip/layers.ts";
-import { encodeText } from "../kernels/clip/text.ts";
+import { encodeText, encodeTextEnsemble } from "../kernels/clip/text.ts";
+import { normalizeRows } from "../kernels/clip/surgery.ts";
 import { encodeImageTokens } from "../kernels/clip/vision.ts";
 import { makeRng } from "../kernels/rng.ts";
 
@@ -70,11 +71,12 @@ Deno.test({
       );
       const img = testImage(90, 70, 1);
       const before = tf.memory().numTensors;
-      // 96 = 6×6 tokens: the 4×4 training grid's position embeddings are interpolated.
-      const a = cs.map(img, "shadow", 96);
+      // 128 = 8×8 tokens: the 4×4 training grid's position embeddings are interpolated, and 65
+      // tokens take the per-head attention path that real images take.
+      const a = cs.map(img, "shadow", 128);
       assert.equal(tf.memory().numTensors, before, "no tensor leaks per map");
-      const b = cs.map(img, "glass", 96);
-      assert.equal(a.side, 6);
+      const b = cs.map(img, "glass", 128);
+      assert.equal(a.side, 8);
       assert.equal(a.full.length, 90 * 70);
       assert.equal(a.width, 90);
       for (const v of a.full) assert.ok(v >= 0 && v <= 1);
@@ -84,7 +86,7 @@ Deno.test({
       for (let i = 0; i < a.full.length; i++) diff = Math.max(diff, Math.abs(a.full[i] - b.full[i]));
       assert.ok(diff > 0.05, `maps for different texts should differ (max diff ${diff})`);
       // Same text, same image → same map (memoised text embedding, deterministic forward).
-      assert.deepEqual(cs.map(img, "shadow", 96).grid, a.grid);
+      assert.deepEqual(cs.map(img, "shadow", 128).grid, a.grid);
       cs.dispose();
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -182,4 +184,28 @@ Deno.test("clip vision: patch embedding, CLS, positions and norms match a plain-
       assert.ok(Math.abs(got[t * D + k] - s) < 1e-3, `token ${t} dim ${k}: ${got[t * D + k]} vs ${s}`);
     }
   }
+});
+
+Deno.test({
+  name: "clip text: the prompt ensemble is the normalised mean of normalised template embeddings",
+  ...needsShared("models/clip"),
+  fn: async () => {
+    await initTf();
+    const m = toTf(clipWeightsFromBytes(writeSafetensors(randomClipTensors(TINY, 7)), "tiny", HEADS));
+    const tok = await loadTokenizer(`${CLIP_DIR}/bpe_simple_vocab_16e6.txt.gz`);
+    const templates = ["a photo of the hard to see {}.", "a {}.", "itap of my {}."];
+    const d = TINY.embedDim;
+    const each = normalizeRows(
+      encodeText(m, tok.tokenize(templates.map((t) => t.replace("{}", "glass")))),
+      d,
+    );
+    const mean = new Float32Array(d);
+    for (let r = 0; r < 3; r++) for (let j = 0; j < d; j++) mean[j] += each[r * d + j];
+    const want = normalizeRows(mean, d);
+    // batch 1 and batch 2 (length-sorted batches) give the same ensemble.
+    for (const batch of [1, 2]) {
+      const got = encodeTextEnsemble(m, tok, "glass", templates, batch);
+      for (let j = 0; j < d; j++) assert.ok(Math.abs(got[j] - want[j]) < 1e-5, `batch ${batch} dim ${j}`);
+    }
+  },
 });

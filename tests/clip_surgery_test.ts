@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { initTf, tf } from "../kernels/tf/backend.ts";
-import { layerNorm, type TfBlock, tfBlock } from "../kernels/clip/layers.ts";
+import { attention, causalMask, layerNorm, type TfBlock, tfBlock } from "../kernels/clip/layers.ts";
 import { dualAttention, featureSurgery, featureSurgeryMulti, surgeryBlock } from "../kernels/clip/surgery.ts";
 import { minMax, similarityMap } from "../kernels/clip/maps.ts";
 import { labelFromMap, pointsFromMap } from "../kernels/clip/points.ts";
@@ -49,10 +49,13 @@ Deno.test("clip surgery: dual attention on a 2-token, width-2 case matches the h
   const p = sigmoid(1 / Math.SQRT2), s = sigmoid(2 * Math.SQRT2);
   const blk = tinyBlock();
   const h = tf.tensor3d([[[1, 0], [0, 1]]]);
-  const { res, oriRes } = dualAttention(h, blk, 1);
-  close(await oriRes.data(), [2 * p + 0.5, 2 * (1 - p) - 0.5, 2 * (1 - p) + 0.5, 2 * p - 0.5]);
-  close(await res.data(), [2 * s + 0.5, 2 * (1 - s) - 0.5, 2 * (1 - s) + 0.5, 2 * s - 0.5]);
-  tf.dispose([h, res, oriRes]);
+  for (const perHead of [false, true]) {
+    const { res, oriRes } = dualAttention(h, blk, 1, perHead);
+    close(await oriRes.data(), [2 * p + 0.5, 2 * (1 - p) - 0.5, 2 * (1 - p) + 0.5, 2 * p - 0.5]);
+    close(await res.data(), [2 * s + 0.5, 2 * (1 - s) - 0.5, 2 * (1 - s) + 0.5, 2 * s - 0.5]);
+    tf.dispose([res, oriRes]);
+  }
+  h.dispose();
 });
 
 Deno.test("clip surgery: two heads attend within their own channel", async () => {
@@ -62,13 +65,28 @@ Deno.test("clip surgery: two heads attend within their own channel", async () =>
   // out = rows · (2, 0): token 0 → 2σ(4), token 1 → 1. Head 1 mirrors it: token 0 → 1, token 1 → 2σ(4).
   const blk = tinyBlock();
   const h = tf.tensor3d([[[1, 0], [0, 1]]]);
-  const { res, oriRes } = dualAttention(h, blk, 2);
   const a = 2 * sigmoid(4);
-  close(await res.data(), [a + 0.5, 1 - 0.5, 1 + 0.5, a - 0.5]);
   // Original path, q·k = x² (scale 1): head 0 logits [[1, 0], [0, 0]] → token 0: 2σ(1), token 1: 1.
   const b = 2 * sigmoid(1);
-  close(await oriRes.data(), [b + 0.5, 1 - 0.5, 1 + 0.5, b - 0.5]);
-  tf.dispose([h, res, oriRes]);
+  for (const perHead of [false, true]) {
+    const { res, oriRes } = dualAttention(h, blk, 2, perHead);
+    close(await res.data(), [a + 0.5, 1 - 0.5, 1 + 0.5, a - 0.5]);
+    close(await oriRes.data(), [b + 0.5, 1 - 0.5, 1 + 0.5, b - 0.5]);
+    tf.dispose([res, oriRes]);
+  }
+  h.dispose();
+});
+
+Deno.test("clip attention: per-head 2-D and batched paths agree, with and without a causal mask", async () => {
+  await initTf();
+  const [q, k, v] = [1, 2, 3].map((seed) => tf.randomNormal([2, 70, 12], 0, 1, "float32", seed));
+  const mask = causalMask(70);
+  for (const m of [undefined, mask]) {
+    const a = attention(q, k, v, 3, m, false), b = attention(q, k, v, 3, m, true);
+    close(await a.data(), await b.data(), 1e-4);
+    tf.dispose([a, b]);
+  }
+  tf.dispose([q, k, v, mask]);
 });
 
 Deno.test("clip surgery: the dual-path block reads x_ori for both paths and skips the MLP on x_new", async () => {

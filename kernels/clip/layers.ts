@@ -72,31 +72,74 @@ export function quickGelu(x: tf.Tensor): tf.Tensor {
 }
 
 /** [B, N, W] → [B·H, N, W/H] */
-export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor3D {
+function splitHeads(x: tf.Tensor, heads: number): tf.Tensor3D {
   const [b, n, w] = x.shape;
-  return tf.tidy(() =>
-    tf.reshape(tf.transpose(tf.reshape(x, [b, n, heads, w / heads]), [0, 2, 1, 3]), [b * heads, n, w / heads])
-  );
+  return tf.reshape(tf.transpose(tf.reshape(x, [b, n, heads, w / heads]), [0, 2, 1, 3]), [
+    b * heads,
+    n,
+    w / heads,
+  ]);
 }
 
 /** [B·H, N, d] → [B, N, H·d] */
-export function mergeHeads(x: tf.Tensor, heads: number): tf.Tensor3D {
+function mergeHeads(x: tf.Tensor, heads: number): tf.Tensor3D {
   const [bh, n, d] = x.shape;
-  return tf.tidy(() =>
-    tf.reshape(tf.transpose(tf.reshape(x, [bh / heads, heads, n, d]), [0, 2, 1, 3]), [
-      bh / heads,
-      n,
-      heads * d,
-    ])
-  );
+  return tf.reshape(tf.transpose(tf.reshape(x, [bh / heads, heads, n, d]), [0, 2, 1, 3]), [
+    bh / heads,
+    n,
+    heads * d,
+  ]);
 }
 
-/** softmax(a·bᵀ/√d + mask)·c over split heads [B·H, N, d]; mask [N, N] additive (−∞ above diagonal). */
-export function attend(a: tf.Tensor3D, b: tf.Tensor3D, c: tf.Tensor3D, mask?: tf.Tensor2D): tf.Tensor3D {
+/**
+ * From this many tokens on, attention runs as 2-D matMuls per (item, head): tfjs-wasm's batched
+ * matMul (and any transposeB) is 3–10× slower than its 2-D kernel on 197- and 1025-token images;
+ * short text sequences stay batched, where per-head op overhead would dominate.
+ */
+export const PER_HEAD_MIN_TOKENS = 64;
+
+/**
+ * Multi-head attention softmax(q·kᵀ/√d + mask)·v with q, k, v [B, N, W] already projected;
+ * mask [N, N] additive. Returns the heads concatenated, [B, N, W] (before out_proj).
+ */
+export function attention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  heads: number,
+  mask?: tf.Tensor2D,
+  perHead = q.shape[1]! >= PER_HEAD_MIN_TOKENS,
+): tf.Tensor3D {
   return tf.tidy(() => {
-    let logits: tf.Tensor = tf.mul(tf.matMul(a, b, false, true), 1 / Math.sqrt(a.shape[2]));
-    if (mask) logits = tf.add(logits, mask);
-    return tf.matMul(tf.softmax(logits) as tf.Tensor3D, c);
+    const [b, n, w] = q.shape as number[];
+    const d = w / heads;
+    const scale = 1 / Math.sqrt(d);
+    if (!perHead) {
+      let logits: tf.Tensor = tf.matMul(
+        splitHeads(tf.mul(q, scale), heads),
+        splitHeads(k, heads),
+        false,
+        true,
+      );
+      if (mask) logits = tf.add(logits, mask);
+      return mergeHeads(tf.matMul(tf.softmax(logits) as tf.Tensor3D, splitHeads(v, heads)), heads);
+    }
+    const items: tf.Tensor2D[] = [];
+    for (let i = 0; i < b; i++) {
+      const pick = (t: tf.Tensor) => tf.reshape(tf.slice(t, [i, 0, 0], [1, n, w]), [n, w]) as tf.Tensor2D;
+      const qi = tf.mul(pick(q), scale) as tf.Tensor2D, kT = tf.transpose(pick(k)), vi = pick(v);
+      const out: tf.Tensor2D[] = [];
+      for (let h = 0; h < heads; h++) {
+        let logits: tf.Tensor2D = tf.matMul(
+          tf.slice(qi, [0, h * d], [n, d]),
+          tf.slice(kT, [h * d, 0], [d, n]),
+        );
+        if (mask) logits = tf.add(logits, mask);
+        out.push(tf.matMul(tf.softmax(logits) as tf.Tensor2D, tf.slice(vi, [0, h * d], [n, d])));
+      }
+      items.push(tf.concat(out, 1));
+    }
+    return tf.stack(items) as tf.Tensor3D;
   });
 }
 
@@ -109,8 +152,8 @@ export function mlp(x: tf.Tensor, blk: TfBlock): tf.Tensor {
 export function residualBlock(x: tf.Tensor, blk: TfBlock, heads: number, mask?: tf.Tensor2D): tf.Tensor {
   return tf.tidy(() => {
     const h = layerNorm(x, blk.ln1);
-    const [q, k, v] = [blk.q, blk.k, blk.v].map((l) => splitHeads(linear(h, l), heads));
-    const x1 = tf.add(x, linear(mergeHeads(attend(q, k, v, mask), heads), blk.o));
+    const [q, k, v] = [blk.q, blk.k, blk.v].map((l) => linear(h, l));
+    const x1 = tf.add(x, linear(attention(q, k, v, heads, mask), blk.o));
     return tf.add(x1, mlp(layerNorm(x1, blk.ln2), blk));
   });
 }

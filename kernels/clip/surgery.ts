@@ -3,7 +3,7 @@
  * the last blocks of the image transformer, and feature surgery between image tokens and text.
  */
 import { tf } from "../tf/backend.ts";
-import { attend, layerNorm, linear, mergeHeads, mlp, splitHeads, type TfBlock } from "./layers.ts";
+import { attention, layerNorm, linear, mlp, type TfBlock } from "./layers.ts";
 
 /** CS-ViT: the last 6 blocks get the second path ("surgery 7" in the official loop 1..6). */
 export const SURGERY_BLOCKS = 6;
@@ -17,14 +17,13 @@ export function dualAttention(
   h: tf.Tensor,
   blk: TfBlock,
   heads: number,
+  perHead?: boolean,
 ): { res: tf.Tensor; oriRes: tf.Tensor } {
   return tf.tidy(() => {
-    const [q, k, v] = [blk.q, blk.k, blk.v].map((l) => splitHeads(linear(h, l), heads));
-    const ori = attend(q, k, v);
-    const vv = attend(v, v, v);
+    const [q, k, v] = [blk.q, blk.k, blk.v].map((l) => linear(h, l));
     return {
-      res: linear(mergeHeads(vv, heads), blk.o),
-      oriRes: linear(mergeHeads(ori, heads), blk.o),
+      res: linear(attention(v, v, v, heads, undefined, perHead), blk.o),
+      oriRes: linear(attention(q, k, v, heads, undefined, perHead), blk.o),
     };
   });
 }

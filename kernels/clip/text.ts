@@ -69,12 +69,18 @@ export function encodeTextEnsemble(
 ): Float32Array {
   const d = m.weights.config.embedDim;
   const context = m.weights.config.text.context;
-  const mean = new Float32Array(d);
   const prompts = templates.map((t) => t.replaceAll("{}", text));
-  for (let i = 0; i < prompts.length; i += batch) {
-    const chunk = prompts.slice(i, i + batch);
-    const emb = normalizeRows(encodeText(m, tokenizer.tokenize(chunk, context)), d);
-    for (let r = 0; r < chunk.length; r++) for (let j = 0; j < d; j++) mean[j] += emb[r * d + j];
+  const tokens = tokenizer.tokenize(prompts, context);
+  // Batch prompts of similar length together: each batch runs only up to its longest EOT.
+  const length = (i: number) => tokens.subarray(i * context, (i + 1) * context).indexOf(EOT);
+  const order = prompts.map((_, i) => i).sort((a, b) => length(a) - length(b));
+  const mean = new Float32Array(d);
+  for (let i = 0; i < order.length; i += batch) {
+    const rows = order.slice(i, i + batch);
+    const chunk = new Int32Array(rows.length * context);
+    rows.forEach((r, j) => chunk.set(tokens.subarray(r * context, (r + 1) * context), j * context));
+    const emb = normalizeRows(encodeText(m, chunk), d);
+    for (let r = 0; r < rows.length; r++) for (let j = 0; j < d; j++) mean[j] += emb[r * d + j];
   }
   return normalizeRows(mean, d);
 }
