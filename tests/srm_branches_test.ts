@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { initTf, tf } from "../kernels/tf/backend.ts";
 import { type Branch, createSrm, SRM_LR, type SrmInput } from "../kernels/srm/srm.ts";
-import { diceBce } from "../kernels/srm/loss.ts";
+import { diceBce, diceBceGrad } from "../kernels/srm/loss.ts";
 import { makeRng } from "../kernels/rng.ts";
 
 const N = 64 * 64;
@@ -126,4 +126,18 @@ Deno.test("srm loss: hand-computed Dice + BCE at zero logits, with and without i
   const srm = createSrm({ branch: "implicit", channels: 8, seed: 0, lr: SRM_LR });
   assert.equal(srm.train(x, gt, 0, new Uint8Array(N).fill(1)), 0);
   srm.dispose();
+});
+
+Deno.test("srm loss: the JS loss and logit gradient match tfjs autodiff of diceBce", async () => {
+  await initTf();
+  const rng = makeRng(9), n = 300;
+  const z = Float32Array.from({ length: n }, () => 3 * rng.normal());
+  const g = Float32Array.from({ length: n }, () => rng.next()); // soft targets
+  const w = Float32Array.from({ length: n }, () => (rng.next() < 0.2 ? 0 : 1));
+  const { loss, dz } = diceBceGrad(z, g, w);
+  const [gt, wt] = [tf.tensor1d(g), tf.tensor1d(w)];
+  const ref = diceBce(tf.tensor1d(z), gt, wt).dataSync()[0];
+  assert.ok(Math.abs(loss - ref) < 1e-5, `${loss} vs ${ref}`);
+  const dref = tf.grad((t: tf.Tensor) => diceBce(t, gt, wt))(tf.tensor1d(z)).dataSync();
+  for (let i = 0; i < n; i++) assert.ok(Math.abs(dz[i] - dref[i]) < 1e-6, `dz[${i}] ${dz[i]} vs ${dref[i]}`);
 });

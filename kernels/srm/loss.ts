@@ -20,3 +20,34 @@ export function diceBce(logits: tf.Tensor, target: tf.Tensor, weight: tf.Tensor)
     return tf.add(lBce, lDice) as tf.Scalar;
   });
 }
+
+/**
+ * The same loss and its gradient w.r.t. the logits, in JS (one pass over 4096 values instead of
+ * ~60 tiny tfjs kernels, each ~0.05 ms on wasm). With p = σ(z), W = Σw, I = Σ w·p·g,
+ * S = Σ w·p + Σ w·g: ∂BCE/∂z = w(p − g)/max(W, 1); ∂Dice/∂z = −w·p(1−p)·(2g(S+1) − (2I+1))/(S+1)².
+ */
+export function diceBceGrad(
+  logits: ArrayLike<number>,
+  target: ArrayLike<number>,
+  weight: ArrayLike<number>,
+): { loss: number; dz: Float32Array } {
+  const n = logits.length;
+  const p = new Float32Array(n);
+  let wsum = 0, bce = 0, inter = 0, sp = 0, sg = 0;
+  for (let i = 0; i < n; i++) {
+    const z = logits[i], g = target[i], w = weight[i];
+    p[i] = 1 / (1 + Math.exp(-z));
+    wsum += w;
+    bce += w * (Math.max(z, 0) - z * g + Math.log1p(Math.exp(-Math.abs(z))));
+    inter += w * p[i] * g;
+    sp += w * p[i];
+    sg += w * g;
+  }
+  const W = Math.max(wsum, 1), S1 = sp + sg + 1, num = 2 * inter + 1;
+  const dz = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const w = weight[i], g = target[i], pi = p[i];
+    dz[i] = (w * (pi - g)) / W - (w * pi * (1 - pi) * (2 * g * S1 - num)) / (S1 * S1);
+  }
+  return { loss: bce / W + 1 - num / S1, dz };
+}

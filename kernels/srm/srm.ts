@@ -13,7 +13,7 @@ import { tf } from "../tf/backend.ts";
 import { makeRng } from "../rng.ts";
 import { type Branch, forward, type Params, paramSpecs, type StateTensors } from "./net.ts";
 import { embeddingScale, GRID, pooledState, RES } from "./input.ts";
-import { diceBce } from "./loss.ts";
+import { diceBceGrad } from "./loss.ts";
 import { createAdam } from "./adam.ts";
 
 export type { Branch };
@@ -101,20 +101,22 @@ export function createSrm(opts: { branch: Branch; channels: number; seed: number
       const s = cache.get(x);
       const weight = new Float32Array(N64);
       for (let i = 0; i < N64; i++) weight[i] = ignore64 ? Math.min(1, Math.max(0, 1 - ignore64[i])) : 1;
-      const target = tf.tensor4d(gt64, [1, GRID, GRID, 1]);
-      const w = tf.tensor4d(weight, [1, GRID, GRID, 1]);
-      const loss = () => diceBce(logits(s), target, w);
-      let total = 0;
-      try {
-        if (steps === 0) {
-          const l = tf.tidy(loss);
-          total = l.dataSync()[0];
-          l.dispose();
-          return total;
-        }
-        for (let i = 0; i < steps; i++) total += optimizer.step(loss);
-      } finally {
-        tf.dispose([target, w]);
+      // Dice + BCE and its logit gradient are computed in JS (loss.ts); the network backward
+      // pass then runs from that gradient through the surrogate Σ z·∂L/∂z.
+      let total = 0, last = 0;
+      const surrogate = () => {
+        const z = logits(s);
+        const { loss, dz } = diceBceGrad(z.dataSync(), gt64, weight);
+        last = loss;
+        return tf.sum(tf.mul(z, tf.tensor4d(dz, z.shape as [number, number, number, number]))) as tf.Scalar;
+      };
+      if (steps === 0) {
+        tf.dispose(tf.tidy(surrogate));
+        return last;
+      }
+      for (let i = 0; i < steps; i++) {
+        optimizer.step(surrogate);
+        total += last;
       }
       return total / steps;
     },
