@@ -7,7 +7,7 @@ const assertThrows = (fn: () => unknown, cls: new (...a: never[]) => Error, text
   assert.throws(fn, (e: Error) => e instanceof cls && e.message.includes(text));
 import { cellCenter, cellOf, GRID, maskValueAt } from "../kernels/masks/grid.ts";
 import { connectedComponents, largestComponent } from "../kernels/masks/components.ts";
-import { edt, nearestForeground } from "../kernels/masks/distance.ts";
+import { edt, nearestForeground, nearestForegroundSq } from "../kernels/masks/distance.ts";
 
 Deno.test("grid: action 0, 11 and 99 centres; cellOf inverts cellCenter", () => {
   assertEquals(GRID, 10);
@@ -92,6 +92,10 @@ Deno.test("nearestForeground matches brute force (distance and a nearest pixel a
     assertEquals(m[j], 1);
     assertAlmostEquals(Math.hypot((j % w) - (i % w), Math.floor(j / w) - Math.floor(i / w)), best, 1e-5);
   }
+  const { sq } = nearestForegroundSq(m, w, h);
+  for (let i = 0; i < w * h; i++) assertAlmostEquals(sq[i], dist[i] * dist[i], 1e-3, `sq ${i}`);
+  assertEquals(Array.from(nearestForegroundSq(new Uint8Array([0, 0, 1]), 3, 1).sq), [4, 1, 0]);
+  assertEquals(nearestForegroundSq(new Uint8Array(2), 2, 1).sq[0], -1);
   const empty = nearestForeground(new Uint8Array(4), 2, 2);
   assertEquals(empty.dist[0], Infinity);
   assertEquals(empty.nearest[3], -1);

@@ -22,10 +22,12 @@ export function edt(/** [h, w] */ mask: Uint8Array, w: number, h: number): Float
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) feature[(y + 1) * pw + x + 1] = mask[y * w + x] ? 0 : 1;
   }
-  const padded = new Float32Array(pw * ph);
-  transform2d(feature, pw, ph, padded);
+  const sq = new Int32Array(pw * ph);
+  transform2d(feature, pw, ph, sq);
   const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) out.set(padded.subarray((y + 1) * pw + 1, (y + 1) * pw + 1 + w), y * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) out[y * w + x] = Math.sqrt(sq[(y + 1) * pw + x + 1]);
+  }
   return out;
 }
 
@@ -41,26 +43,43 @@ export function nearestForeground(
   w: number,
   h: number,
 ): { dist: Float32Array; nearest: Int32Array } {
-  check(mask, w, h, "nearestForeground");
-  const dist = new Float32Array(w * h), nearest = new Int32Array(w * h);
-  let any = false;
-  for (let i = 0; i < mask.length && !any; i++) any = mask[i] !== 0;
-  if (!any) return { dist: dist.fill(Infinity), nearest: nearest.fill(-1) };
-  transform2d(mask, w, h, dist, nearest);
+  const { sq, nearest } = nearestForegroundSq(mask, w, h);
+  const dist = new Float32Array(w * h);
+  for (let i = 0; i < dist.length; i++) dist[i] = sq[i] < 0 ? Infinity : Math.sqrt(sq[i]);
   return { dist, nearest };
 }
 
 /**
- * Distance to the nearest non-zero pixel of `feature` (at least one must exist):
+ * `nearestForeground` with squared distances (exact integers; −1 where the mask is empty),
+ * which saves the square roots when only a function of d² is needed.
+ * @example
+ * nearestForegroundSq(new Uint8Array([0, 0, 1]), 3, 1); // sq [4, 1, 0], nearest [2, 2, 2]
+ */
+export function nearestForegroundSq(
+  /** [h, w] */ mask: Uint8Array,
+  w: number,
+  h: number,
+): { sq: Int32Array; nearest: Int32Array } {
+  check(mask, w, h, "nearestForeground");
+  const sq = new Int32Array(w * h), nearest = new Int32Array(w * h);
+  let any = false;
+  for (let i = 0; i < mask.length && !any; i++) any = mask[i] !== 0;
+  if (!any) return { sq: sq.fill(-1), nearest: nearest.fill(-1) };
+  transform2d(mask, w, h, sq, nearest);
+  return { sq, nearest };
+}
+
+/**
+ * Squared distance to the nearest non-zero pixel of `feature` (at least one must exist):
  * phase 1 finds, row-major and cache-friendly, the nearest feature row in each column
- * (Meijster et al. 2000); phase 2 runs FH's lower envelope along each row. Writes the
- * distance into `dist` and, when given, the flat index of the nearest feature into `arg`.
+ * (Meijster et al. 2000); phase 2 runs FH's lower envelope along each row. Writes the squared
+ * distance into `sq` and, when given, the flat index of the nearest feature into `arg`.
  */
 function transform2d(
   feature: Uint8Array,
   w: number,
   h: number,
-  dist: Float32Array,
+  sq: Int32Array,
   arg?: Int32Array,
 ): void {
   // Phase 1: ny = row of the nearest feature in the same column (−1: none in this column).
@@ -85,7 +104,7 @@ function transform2d(
       line[x] = r < 0 ? INF : (y - r) * (y - r);
     }
     dt1d(line, w, d, a, v, z, g);
-    for (let x = 0; x < w; x++) dist[row + x] = Math.sqrt(d[x]);
+    for (let x = 0; x < w; x++) sq[row + x] = d[x]; // exact integers
     if (arg) { for (let x = 0; x < w; x++) arg[row + x] = ny[row + a[x]] * w + a[x]; }
   }
 }
