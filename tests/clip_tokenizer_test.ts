@@ -62,6 +62,9 @@ Deno.test({
       "shadow</w>",
     ]);
     for (const [text, ids] of CASES) assert.deepStrictEqual(tok.encode(text), ids, JSON.stringify(text));
+    // ftfy.fix_text's documented defaults (uncurl_quotes, fix_latin_ligatures,
+    // fix_character_width) make these spell the same ids as their plain-ASCII forms.
+    assert.deepStrictEqual(tok.encode("it\u2019s a \ufb01sh \uff21"), tok.encode("it's a fish a"));
   },
 });
 

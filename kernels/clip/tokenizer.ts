@@ -7,8 +7,8 @@
  * So a merged token's id is 512 + its merge rank, and `tokenize` pads with 0 to 77 ids.
  *
  * Cleaning: CLIP runs ftfy.fix_text, html.unescape twice, collapses whitespace and lower-cases.
- * We do NFC normalisation (ftfy's default normalisation) and the HTML unescape, not ftfy's
- * mojibake repair: prompts here are plain class names and templates, where the two agree.
+ * We reproduce ftfy's default fixes for well-formed text (quotes, ligatures, widths, NFC) and
+ * the HTML unescape, not its mojibake repair: prompts here are class names and templates.
  *
  * @example
  * const tok = await loadTokenizer("../shared/models/clip/bpe_simple_vocab_16e6.txt.gz");
@@ -69,9 +69,35 @@ function htmlUnescape(s: string): string {
   });
 }
 
-/** CLIP's basic_clean + whitespace_clean + lower-case (ftfy approximated by NFC, see above). */
+const LIGATURES: Record<string, string> = {
+  "\ufb00": "ff",
+  "\ufb01": "fi",
+  "\ufb02": "fl",
+  "\ufb03": "ffi",
+  "\ufb04": "ffl",
+  "\ufb05": "st",
+  "\ufb06": "st",
+};
+
+/**
+ * The parts of ftfy.fix_text's default configuration that apply to clean unicode input:
+ * curly quotes to straight ones (uncurl_quotes), Latin ligatures spelled out
+ * (fix_latin_ligatures), full-width ASCII to normal width (fix_character_width), NFC.
+ * Mojibake repair (text decoded with the wrong codec) is not reproduced.
+ */
+function ftfyLite(text: string): string {
+  return text
+    .replace(/[\u2018\u2019\u201a\u201b]/g, "'")
+    .replace(/[\u201c\u201d\u201e\u201f]/g, '"')
+    .replace(/[\ufb00-\ufb06]/g, (c) => LIGATURES[c])
+    .replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/\u3000/g, " ")
+    .normalize("NFC");
+}
+
+/** CLIP's basic_clean + whitespace_clean + lower-case (ftfy approximated, see ftfyLite). */
 export function cleanText(text: string): string {
-  const t = htmlUnescape(htmlUnescape(text.normalize("NFC"))).trim();
+  const t = htmlUnescape(htmlUnescape(ftfyLite(text))).trim();
   return t.replace(/\s+/g, " ").trim().toLowerCase();
 }
 
