@@ -7,43 +7,51 @@ import sharp from "sharp";
 import { makeRng } from "../kernels/rng.ts";
 import type { EvalRow, ReportInput, TraceInput } from "./data.ts";
 
-const W = 32, H = 24;
-
-async function png(data: Uint8Array, channels: 1 | 3): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(data, { raw: { width: W, height: H, channels } }).png().toBuffer());
+async function png(data: Uint8Array, w: number, h: number, channels: 1 | 3): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(data, { raw: { width: w, height: h, channels } }).png().toBuffer());
 }
 
-/** A 32×24 trace: a gradient image, a rectangle GT, three steps growing the mask. */
-async function trace(): Promise<TraceInput> {
-  const rgb = new Uint8Array(W * H * 3);
-  for (let i = 0; i < W * H; i++) rgb.set([(i % W) * 8, Math.floor(i / W) * 10, 128], 3 * i);
-  const rect = (x0: number, y0: number, x1: number, y1: number) =>
-    Uint8Array.from({ length: W * H }, (_, i) => {
-      const x = i % W, y = Math.floor(i / W);
-      return x >= x0 && x < x1 && y >= y0 && y < y1 ? 255 : 0;
+/**
+ * A w×h trace: a gradient image, a centred rectangle GT, `steps` masks growing towards it; the
+ * initial prompts (a positive centre, a negative corner) then one point per step, alternating
+ * labels — step t shows 2 + t points.
+ */
+export async function syntheticTrace(
+  w = 32,
+  h = 24,
+  steps = 3,
+  stem = "synthetic_0001",
+): Promise<TraceInput> {
+  const rgb = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) {
+    rgb.set([Math.round(((i % w) / w) * 255), Math.round((Math.floor(i / w) / h) * 255), 128], 3 * i);
+  }
+  const rect = (f: number) =>
+    Uint8Array.from({ length: w * h }, (_, i) => {
+      const x = i % w, y = Math.floor(i / w);
+      return Math.abs(x - w / 2) < (f * w) / 4 && Math.abs(y - h / 2) < (f * h) / 4 ? 255 : 0;
     });
-  const pts = [
-    { x: 12, y: 10, label: 1 as const },
-    { x: 2, y: 2, label: 0 as const },
-    { x: 20, y: 14, label: 1 as const },
-    { x: 28, y: 20, label: 0 as const },
-  ];
-  const masks = [rect(10, 8, 16, 14), rect(8, 6, 20, 16), rect(8, 6, 24, 18)];
+  const pts = [{ x: w / 2, y: h / 2, label: 1 as 0 | 1 }, { x: 2, y: 2, label: 0 as 0 | 1 }];
+  for (let t = 1; t < steps; t++) {
+    const a = (t * 2.4) % (2 * Math.PI);
+    const r = t % 2 ? 0.2 : 0.42;
+    pts.push({ x: w / 2 + Math.cos(a) * r * w, y: h / 2 + Math.sin(a) * r * h, label: (t % 2) as 0 | 1 });
+  }
   return {
     task: "blur",
     policy: "rl",
     seed: 0,
-    stem: "synthetic_0001",
-    image: await png(rgb, 3),
-    gt: await png(rect(8, 6, 24, 18), 1),
-    width: W,
-    height: H,
-    steps: await Promise.all(masks.map(async (m, t) => ({
+    stem,
+    image: await png(rgb, w, h, 3),
+    gt: await png(rect(1), w, h, 1),
+    width: w,
+    height: h,
+    steps: await Promise.all(Array.from({ length: steps }, async (_, t) => ({
       t,
       points: pts.slice(0, 2 + t),
-      mask: await png(m, 1),
-      width: W,
-      height: H,
+      mask: await png(rect((t + 1) / steps), w, h, 1),
+      width: w,
+      height: h,
     }))),
   };
 }
@@ -163,7 +171,7 @@ export async function syntheticReportInput(seeds: number[] = [0, 1]): Promise<Re
     evals,
     persam,
     training,
-    traces: [await trace()],
+    traces: [await syntheticTrace()],
     missing: [{ table: "supp-3", cell: "RL+SCLIP", reason: "needs CLIP weights" }],
     skipped: [{ task: "glass", path: "glass/test/images/x.jpg", reason: "mask size differs" }],
   };

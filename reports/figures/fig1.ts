@@ -15,12 +15,15 @@ const GAP = 6;
 const LABEL_H = 16;
 /** SAM-style light green of the paper's overlay. */
 const TINT = [120, 230, 120];
-const ALPHA = 0.45;
+const ALPHA = 0.55;
 
-function dataUri(png: Uint8Array): string {
+/** JPEG for photos and overlays (a tenth of PNG's size on real images), PNG for the binary GT. */
+const JPEG_QUALITY = 82;
+
+function dataUri(bytes: Uint8Array, mime: "image/png" | "image/jpeg"): string {
   let bin = "";
-  for (let i = 0; i < png.length; i += 0x8000) bin += String.fromCharCode(...png.subarray(i, i + 0x8000));
-  return `data:image/png;base64,${btoa(bin)}`;
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:${mime};base64,${btoa(bin)}`;
 }
 
 /** [h, w] 0/1 from a PNG (any non-zero channel-0 value is foreground), resized to w × h. */
@@ -30,8 +33,8 @@ async function binaryMask(png: Uint8Array, w: number, h: number): Promise<Uint8A
   return Uint8Array.from(data, (v) => (v > 0 ? 1 : 0));
 }
 
-/** The image with the mask tinted, as PNG. */
-async function overlay(rgb: Uint8Array, mask: Uint8Array, w: number, h: number): Promise<Uint8Array> {
+/** The image with the mask tinted, as JPEG. */
+function overlay(rgb: Uint8Array, mask: Uint8Array, w: number, h: number): Promise<Uint8Array> {
   const out = new Uint8Array(rgb.length);
   for (let i = 0; i < w * h; i++) {
     for (let c = 0; c < 3; c++) {
@@ -39,7 +42,14 @@ async function overlay(rgb: Uint8Array, mask: Uint8Array, w: number, h: number):
       out[3 * i + c] = mask[i] ? Math.round((1 - ALPHA) * v + ALPHA * TINT[c]) : v;
     }
   }
-  return new Uint8Array(await sharp(out, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+  return jpeg(out, w, h);
+}
+
+async function jpeg(rgb: Uint8Array, w: number, h: number): Promise<Uint8Array> {
+  return new Uint8Array(
+    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: JPEG_QUALITY })
+      .toBuffer(),
+  );
 }
 
 function esc(s: string): string {
@@ -61,23 +71,20 @@ export async function traceStrip(tr: TraceInput): Promise<string> {
   const tw = Math.round(w * scale);
   const tiles: {
     label: string;
-    png: Uint8Array;
+    uri: string;
     points?: { x: number; y: number; label: 0 | 1; step: number }[];
   }[] = [
-    {
-      label: "image",
-      png: new Uint8Array(await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer()),
-    },
-    { label: "GT", png: gtPng },
+    { label: "image", uri: dataUri(await jpeg(rgb, w, h), "image/jpeg") },
+    { label: "GT", uri: dataUri(gtPng, "image/png") },
   ];
   const stepOf: number[] = [];
   for (const s of [...tr.steps].sort((a, b) => a.t - b.t)) {
     for (let i = stepOf.length; i < s.points.length; i++) stepOf.push(s.t);
+    // Points are in the trace image's pixel frame; a mask PNG at another size is resized to it.
     const mask = await binaryMask(s.mask, w, h);
-    // Points are in the PNG frame of the trace; the mask PNG may be at its own size (s.width × s.height).
     tiles.push({
       label: `t=${s.t}`,
-      png: await overlay(rgb, mask, w, h),
+      uri: dataUri(await overlay(rgb, mask, w, h), "image/jpeg"),
       points: s.points.map((p, i) => ({ ...p, step: stepOf[i] })),
     });
   }
@@ -94,9 +101,7 @@ export async function traceStrip(tr: TraceInput): Promise<string> {
     return `<text x="${x0 + tw / 2}" y="12" text-anchor="middle" font-size="11" font-family="sans-serif">${
       esc(tile.label)
     }</text>` +
-      `<image x="${x0}" y="${LABEL_H}" width="${tw}" height="${TILE_H}" preserveAspectRatio="none" href="${
-        dataUri(tile.png)
-      }"/>` +
+      `<image x="${x0}" y="${LABEL_H}" width="${tw}" height="${TILE_H}" preserveAspectRatio="none" href="${tile.uri}"/>` +
       pts;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" class="strip" width="${width}" height="${height}" ` +
