@@ -77,6 +77,17 @@ Deno.test({
         (tr) => tr.textContent ?? "",
       );
       assert.ok(sclip.includes("RL+SCLIP") && sclip.includes("needs CLIP weights"), sclip);
+      // Hovering one of our dots shows the seeds' values (vega's default handler sets the title).
+      let tip = "";
+      for (const dot of await page.$$("#chart-supp-4 .mark-symbol.role-mark path")) {
+        await dot.hover({ force: true });
+        tip = (await page.getAttribute("#chart-supp-4", "title")) ?? "";
+        if (tip.includes("source: ours")) break;
+      }
+      assert.match(
+        tip,
+        /source: ours\nvalue: \d+\.\d\d ± \d+\.\d\d \[seed 0: \d+\.\d\d, seed 1: \d+\.\d\d\]/,
+      );
       // weight-free segmenter is flagged prominently.
       assert.ok((await page.textContent(".banner"))?.includes("weight-free (not SAM)"));
       // Fig. 1: one strip with image, GT and three steps, points drawn.
