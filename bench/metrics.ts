@@ -30,7 +30,7 @@ function syntheticPair(): { gt: Uint8Array; soft: Float32Array; binary: Uint8Arr
 
 /** Best and median wall ms and mean CPU ms per call after warm-up. */
 function time(f: () => unknown, reps = 20): { best: number; median: number; cpu: number } {
-  for (let i = 0; i < 5; i++) f();
+  for (let i = 0; i < 10; i++) f();
   const t: number[] = [];
   const c0 = process.cpuUsage();
   for (let i = 0; i < reps; i++) {

@@ -42,7 +42,8 @@ export function fmeasureWeightedUnchecked(
   beta2 = BETA2_WEIGHTED,
 ): number {
   const g = ignore ? gt.map((v, i) => (ignore[i] ? 0 : v)) : gt;
-  const { sq, nearest } = nearestForegroundSq(g, w, h);
+  if (scratch.sq.length !== w * h) scratch = { sq: new Int32Array(w * h), nearest: new Int32Array(w * h) };
+  const { sq, nearest } = nearestForegroundSq(g, w, h, scratch);
   if (nearest[0] < 0) return 0; // no GT foreground
   // EA is only read on GT foreground (E := min(E, EA) there), so Et and the Gaussian are only
   // needed on the GT's bounding box grown by the kernel radius 3.
@@ -101,6 +102,9 @@ export function fmeasureWeightedUnchecked(
   const p = tpw / (tpw + ewBg + EPS);
   return ((1 + beta2) * r * p) / (r + beta2 * p + EPS);
 }
+
+/** EDT buffers reused from call to call (same-size images are the common case). */
+let scratch = { sq: new Int32Array(0), nearest: new Int32Array(0) };
 
 /**
  * B = 2 − exp(ln 0.5 / 5 · d) for a background pixel at squared distance sq = d² from the GT.
