@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { formatDiff, formatStat, type ReportInput, seedStat, toPaperScale } from "../reports/data.ts";
-import { PAPER_NUMBERS, paperNumber } from "../reports/paper_numbers.ts";
+import { PAPER_NUMBERS, paperNumber, VOC10, VOC4 } from "../reports/paper_numbers.ts";
+import { needsShared, SHARED } from "./_shared.ts";
 import { suppTable3, suppTable4, suppTable5 } from "../reports/tables/supp.ts";
 import { missingMatches } from "../reports/tables/select.ts";
 import { mainTable2 } from "../reports/tables/main.ts";
@@ -219,4 +220,88 @@ Deno.test("few-shot items fill supp. Table 5 only", () => {
   assert.equal(t5.cells[0][0].missing, "not run in this profile"); // no PerSAM summaries
   // supp. Table 4's Ours is still the full-data agent: (50 + 70) / 2
   assert.equal(suppTable4(input).cells[1][0].ours?.mean, 60);
+});
+
+/** The table's values in the order the PDF extraction lists them: row pairs per column block. */
+function columnMajor(table: string, rows: string[], cols: string[]): number[] {
+  return cols.flatMap((c) => rows.map((r) => paperNumber(table as "main-2", r, c)!.value));
+}
+
+Deno.test({
+  name: "paper numbers: every transcribed value is the paper text's, in its order",
+  ...needsShared("paper"),
+  fn: async () => {
+    const txt = (await Deno.readTextFile(`${SHARED}paper/alignsam-cvpr2024.txt`)).split("\n");
+    // (a form feed starts each page's first line)
+    const at = (s: string, after = 0) =>
+      txt.findIndex((l, i) => i >= after && l.replace(/^\f/, "").startsWith(s));
+    const nums = (from: number, to: number) =>
+      txt.slice(from, to).filter((l) => /^\d+\.\d+$/.test(l.trim())).map(Number);
+    // main Table 2: per task block, (metric 1, metric 2) for each of the 8 rows
+    const rows2 = [
+      "SAMed",
+      "SEEM",
+      "Painter",
+      "PerSAM",
+      "Ours",
+      "Ours-w/o RL",
+      "Ours-w/o SRM",
+      "Ours-w/o MSI",
+    ];
+    const t2 = at("SAMed [59]");
+    const pairs = [["blur:miou", "blur:fbeta_w"], ["shadow:miou", "shadow:ber"], [
+      "glass:miou",
+      "glass:fbeta_w",
+    ], [
+      "saliency:ephi",
+      "saliency:mae",
+    ]];
+    const want2 = pairs.flatMap(([a, b]) =>
+      rows2.flatMap((r) => [a, b].map((c) => paperNumber("main-2", r, c)!.value))
+    );
+    assert.deepEqual(nums(t2, at("Table 2.", t2)), want2);
+    // main Table 3: columns over the 6 methods, then columns over the two ablation rows
+    const t3 = at("MSA [51]", t2);
+    const cols3 = ["voc:miou", ...VOC10.map((c) => `voc-${c}:iou`)];
+    assert.deepEqual(nums(t3, at("Table 3.", t3)), [
+      ...columnMajor("main-3", ["MSA", "SAMed", "SEEM", "Painter", "PerSAM", "Ours"], cols3),
+      ...columnMajor("main-3", ["Ours-w/o RL", "Ours-w/o SRM"], cols3),
+    ]);
+    const t4 = at("Implicit Branch", t3);
+    assert.deepEqual(
+      nums(t4, at("Table 4.", t4)),
+      columnMajor("main-4", ["Implicit Branch", "Explicit Branch"], [
+        "blur:miou",
+        "shadow:miou",
+        "glass:miou",
+        "saliency:ephi",
+        "voc:miou",
+      ]),
+    );
+    const t5 = at("Table 4.", t4);
+    assert.deepEqual(
+      nums(t5, at("Table 5.", t5)),
+      [1, 5, 10, 15, 20].flatMap((T) =>
+        VOC4.map((c) => paperNumber("main-5", "Ours", `voc-${c}:iou@T=${T}`)!.value)
+      ),
+    );
+    // supplementary: tab-separated rows
+    const supp = (await Deno.readTextFile(`${SHARED}paper/alignsam-supplementary.md`)).split("\n");
+    const line = (s: string) =>
+      supp.find((l) => l.startsWith(s))!.split("\t").slice(1).filter((x) => x.trim()).map(Number);
+    const mine = (table: string, row: string) =>
+      PAPER_NUMBERS.filter((p) => p.table === table && p.row === row).map((p) => p.value);
+    for (
+      const [table, row, prefix] of [
+        ["supp-3", "RL+SCLIP", "RL+SCLIP\t"],
+        ["supp-3", "RL+LAST", "RL+LAST\t"],
+        ["supp-3", "RL only", "RL only\t"],
+        ["supp-3", "RL+SRM(Ours)", "RL+SRM(Ours)\t"],
+        ["supp-4", "Ours-w/o RL", "Ours-w/o RL\t"],
+        ["supp-4", "Ours", "Ours\t68.47"],
+        ["supp-5", "PerSAM", "PerSAM [8]\t"],
+        ["supp-5", "Ours", "Ours\t68.89"],
+      ]
+    ) assert.deepEqual(line(prefix), mine(table, row), `${table} ${row}`);
+  },
 });
