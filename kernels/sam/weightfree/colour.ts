@@ -66,8 +66,10 @@ export function borderDensity(grid: FineGrid, sigma: number): { sum: Float32Arra
 }
 
 /**
- * [n] colour log-odds, clamped to ±5: mean foreground kernel (positive clicks) against mean
- * background kernel (negative clicks and border prototypes, each prototype weighted equally).
+ * [n] colour log-odds, clamped to ±5: the best-matching positive click's kernel against the
+ * best-matching negative click's kernel or the border prototypes' mean kernel, whichever is
+ * larger. Taking the maximum (not a mixture) makes a negative click whose colour equals a
+ * positive click's cancel the colour evidence there, leaving the decision to geodesic distance.
  */
 export function colourLogOdds(
   fg: Float32Array[],
@@ -76,12 +78,12 @@ export function colourLogOdds(
 ): Float32Array {
   const n = border.sum.length;
   const out = new Float32Array(n);
-  const kf = 1 / Math.max(fg.length, 1), kb = 1 / (bg.length + border.count);
+  const kb = 1 / border.count;
   for (let i = 0; i < n; i++) {
-    let f = 0, b = border.sum[i];
-    for (const d of fg) f += d[i];
-    for (const d of bg) b += d[i];
-    const v = Math.log(f * kf + FLOOR) - Math.log(b * kb + FLOOR);
+    let f = 0, b = border.sum[i] * kb;
+    for (const d of fg) if (d[i] > f) f = d[i];
+    for (const d of bg) if (d[i] > b) b = d[i];
+    const v = Math.log(f + FLOOR) - Math.log(b + FLOOR);
     out[i] = v > 5 ? 5 : v < -5 ? -5 : v;
   }
   return out;
