@@ -27,7 +27,7 @@ export interface App {
    * tasks that have no data here and tell the report why). `download` is false for status and
    * dry runs, which must not fetch anything.
    */
-  prepare?: (params: Params, opts: { download: boolean }) => Promise<Params>;
+  prepare?: (params: Params, opts: { download: boolean; profile: string }) => Promise<Params>;
 }
 
 const APP: App = {
@@ -73,7 +73,7 @@ function commands(app: App): Record<string, Command> {
     if (app.prepare) {
       const params = resolveParams(schema, profiles, profileOf(a), overrides);
       const download = mayDownload && a.values["dry-run"] !== true;
-      overrides = { ...overrides, ...(await app.prepare(params, { download })) };
+      overrides = { ...overrides, ...(await app.prepare(params, { download, profile: profileOf(a) })) };
     }
     return {
       stages,

@@ -65,6 +65,11 @@ export const SCHEMA: ParamSchema = {
     doc: "feed the previous step's low-res logits as mask_input (as SAM's predictor does)",
   },
   skipBad: { type: "boolean", default: false, doc: "skip invalid image/mask pairs (listed in the report)" },
+  runProfile: {
+    type: "string",
+    default: "paper",
+    doc: "set by the CLI: the profile this run resolved (for the report)",
+  },
   skippedTasks: {
     type: "string[]",
     default: [],

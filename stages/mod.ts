@@ -12,6 +12,7 @@ import { evaluateStage } from "./evaluate.ts";
 import { ablateStage, baselinesStage, sweepStage } from "./aggregate.ts";
 import { persamStage } from "./persam.ts";
 import { checkTasks } from "./availability.ts";
+import { reportStage } from "./report.ts";
 
 export const STAGES: Stage[] = [
   preprocessStage,
@@ -23,15 +24,21 @@ export const STAGES: Stage[] = [
   ablateStage,
   sweepStage,
   persamStage,
+  reportStage,
 ];
 
 export const CONFIG = { schema: SCHEMA, profiles: PROFILES, defaultProfile: DEFAULT_PROFILE };
 
 /** Before a run: leave out the tasks with no data here, and say why (stages/availability.ts). */
-export async function PREPARE(params: Params, opts: { download: boolean }): Promise<Params> {
+export async function PREPARE(params: Params, opts: { download: boolean; profile: string }): Promise<Params> {
   const { available, unavailable } = await checkTasks(params, opts);
   for (const u of unavailable) console.error(`[alignsam] leaving out task ${u.task}: ${u.reason}`);
   const keep = new Set(available);
   const sweepTasks = ((params.sweepTasks as string[] | undefined) ?? []).filter((t) => keep.has(t));
-  return { tasks: available, sweepTasks, skippedTasks: unavailable.map((u) => `${u.task}: ${u.reason}`) };
+  return {
+    runProfile: opts.profile,
+    tasks: available,
+    sweepTasks,
+    skippedTasks: unavailable.map((u) => `${u.task}: ${u.reason}`),
+  };
 }
