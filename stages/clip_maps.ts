@@ -7,6 +7,10 @@
  * only on a memo miss. Input side 224 (CLIP Surgery's default; 512 is its high-resolution demo,
  * about 5× slower here, see bench/clip.ts).
  *
+ * map64 lies on the segmenter's 64×64 grid, as E_I(x) and M_{t−1} do (kernels/sam/layout.ts):
+ * SAM's padded frame (image top-left, zeros below/right) or stretched (EfficientSAM). That is
+ * why `segmenter` is a param; switching it only resamples the memoised token maps.
+ *
  * Entry layout: maps.json (header + one row per image), grid.f32 [n, side, side] (the min-maxed
  * token maps), map64.f32 [n, 64, 64]; raw little-endian float32. The full-size map is the
  * grid's bilinear upsampling, so `readClipMaps` rebuilds it exactly instead of storing it.
@@ -28,7 +32,8 @@ import {
   resolveClipFiles,
 } from "../kernels/clip/files.ts";
 import type { ClipSurgery } from "../kernels/clip/model.ts";
-import { upsampleGrid } from "../kernels/clip/maps.ts";
+import { mapOnGrid, upsampleGrid } from "../kernels/clip/maps.ts";
+import { family } from "../kernels/sam/registry.ts";
 
 /** CLIP Surgery's input side for our maps. */
 export const CLIP_INPUT = 224;
@@ -50,7 +55,16 @@ const CODE = [
   "kernels/clip/vision.ts",
   "kernels/clip/weights.ts",
   "kernels/masks/resize.ts",
+  "kernels/sam/transform.ts",
 ] as const;
+
+/**
+ * Whether the segmenter's grids hold the image padded (SAM family, weight-free) or stretched:
+ * the rule kernels/sam/onnx/segmenter.ts applies when it marks an embedding's layout.
+ */
+export function segmenterIsPadded(segmenter: string): boolean {
+  return family(segmenter)?.preprocess !== "rgb01-original";
+}
 
 /** maps.json of a clip-maps entry. */
 export interface ClipMapsHeader {
@@ -61,6 +75,9 @@ export interface ClipMapsHeader {
   inputSize: number;
   /** token grid side (inputSize / 16) */
   side: number;
+  /** the segmenter whose 64×64 grid map64 follows, and that grid's layout */
+  segmenter: string;
+  layout: "padded" | "stretched";
   /** one row per distinct image, in file order */
   images: { imageHash: string; stem: string; width: number; height: number }[];
 }
@@ -96,6 +113,8 @@ async function run(ctx: RunContext): Promise<void> {
   const files = await resolveClipFiles({ signal: ctx.signal });
   const clipFiles = await hashes(files);
   const code = await codeHash();
+  const segmenter = String(ctx.params.segmenter);
+  const padded = segmenterIsPadded(segmenter);
 
   const seen = new Set<string>();
   const entries: SampleEntry[] = [];
@@ -127,7 +146,7 @@ async function run(ctx: RunContext): Promise<void> {
         );
       }
       grids.set(grid, i * side * side);
-      maps64.set(upsampleGrid(grid, side, MAP_GRID, MAP_GRID), i * MAP_GRID * MAP_GRID);
+      maps64.set(mapOnGrid(grid, side, e.width, e.height, padded, MAP_GRID), i * MAP_GRID * MAP_GRID);
       ctx.progress(i + 1, entries.length, e.stem);
     }
   } finally {
@@ -139,6 +158,8 @@ async function run(ctx: RunContext): Promise<void> {
     clipFiles,
     inputSize: CLIP_INPUT,
     side,
+    segmenter,
+    layout: padded ? "padded" : "stretched",
     images: entries.map((e) => ({ imageHash: e.imageHash, stem: e.stem, width: e.width, height: e.height })),
   };
   await Deno.writeFile(join(ctx.outDir, "grid.f32"), new Uint8Array(grids.buffer));
@@ -151,8 +172,8 @@ export const clipMapsStage: Stage = {
   name: "clip-maps",
   doc: "CLIP-Surgery similarity map per (image, task text prompt, CLIP weights), resampled to 64×64",
   code: CODE,
-  // `tasks` only fans out items; only the CLIP choice changes a map.
-  params: ["clip"],
+  // `tasks` only fans out items; the CLIP choice changes the maps, the segmenter their 64 grid.
+  params: ["clip", "segmenter"],
   items: (params) => expandTasks((params.tasks as string[] | undefined) ?? []).map((t) => ({ task: t.id })),
   inputs: (item: Item) => [{ stage: "preprocess", item: { task: item.task } }],
   after: ["preprocess"],

@@ -60,7 +60,7 @@ function context(
   input: string,
   outDir: string,
   store: Map<string, Uint8Array>,
-  params = { clip: "vit-b-16" },
+  params: Record<string, unknown> = { clip: "vit-b-16", segmenter: "weight-free" },
 ) {
   const made: string[] = [];
   const ctx: RunContext = {
@@ -140,13 +140,19 @@ Deno.test({
         const header = JSON.parse(await Deno.readTextFile(join(out1, "maps.json")));
         assert.equal(header.text, "shadow");
         assert.equal(header.side, 14);
+        // Padded layout (weight-free follows SAM's): a 32×48 image covers grid columns 0..42.
+        assert.equal(header.layout, "padded");
+        for (let y = 0; y < 64; y++) assert.equal(b.map64[y * 64 + 63], 0);
 
         const out2 = join(root, "out2");
         await Deno.mkdir(out2);
-        const second = context(input, out2, store);
+        // Another segmenter (EfficientSAM: stretched grid) reuses every memoised token map.
+        const second = context(input, out2, store, { clip: "vit-b-16", segmenter: "efficientsam-ti" });
         await clipMapsStage.run(second.ctx);
         assert.equal(second.made.length, 0, "every map came from the memo");
-        assert.deepEqual((await readClipMaps(out2, { full: false })).get("h2")!.map64, b.map64);
+        const stretched = (await readClipMaps(out2, { full: false })).get("h2")!;
+        assert.equal(stretched.full, undefined);
+        assert.ok(Math.max(...Array.from({ length: 64 }, (_, y) => stretched.map64[y * 64 + 63])) > 0);
         assert.notEqual(
           await clipMapsStage.fingerprint!({ task: "shadow" }, { clip: "vit-b-16" }),
           "clip: none",

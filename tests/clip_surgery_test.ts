@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { initTf, tf } from "../kernels/tf/backend.ts";
 import { attention, causalMask, layerNorm, type TfBlock, tfBlock } from "../kernels/clip/layers.ts";
 import { dualAttention, featureSurgery, featureSurgeryMulti, surgeryBlock } from "../kernels/clip/surgery.ts";
-import { minMax, similarityMap } from "../kernels/clip/maps.ts";
+import { mapOnGrid, minMax, similarityMap } from "../kernels/clip/maps.ts";
 import { labelFromMap, pointsFromMap } from "../kernels/clip/points.ts";
 import type { Block, Linear } from "../kernels/clip/weights.ts";
 
@@ -133,6 +133,16 @@ Deno.test("clip maps: CLS dropped, min-max, bilinear upsample to the image size"
   assert.deepEqual(Array.from(minMax(new Float32Array([2, 2]))), [0, 0]);
 });
 
+Deno.test("clip maps: map64 on a padded grid covers the image's top-left extent, zeros elsewhere", () => {
+  // 32×48 → SAM resizes to 683×1024 (int(32·1024/48 + 0.5)); on 64: 42.69 → 43 columns, 64 rows.
+  const ones = new Float32Array([1, 1, 1, 1]);
+  const padded = mapOnGrid(ones, 2, 32, 48, true);
+  for (let y = 0; y < 64; y++) {
+    for (let x = 0; x < 64; x++) assert.equal(padded[y * 64 + x], x < 43 ? 1 : 0, `(${x}, ${y})`);
+  }
+  assert.deepEqual(new Set(mapOnGrid(ones, 2, 32, 48, false)), new Set([1]));
+});
+
 Deno.test("clip points: CLIP Surgery's points from a 4×4 map", () => {
   // 4×4 grid of values 0..15 → ×2 bilinear downsample = 2×2 means [2.5, 4.5, 10.5, 12.5]
   // → min-max [0, 0.2, 0.8, 1]; 2 cells ≥ 0.8, cells/2 = 2 → num 2: positives cells 2, 3,
@@ -152,6 +162,10 @@ Deno.test("clip points: SCLIP label reads the full map, else the 64×64 grid", (
   const m = { map64, width: 640, height: 320 };
   assert.equal(labelFromMap(m, 639, 0), 1);
   assert.equal(labelFromMap(m, 0, 0), 0);
+  // Padded layout (SAM's): the 640×320 image covers grid rows 0..31 only; stretched: all 64.
+  map64[31 * 64] = 0.9;
+  assert.equal(labelFromMap(m, 0, 319), 1);
+  assert.equal(labelFromMap(m, 0, 319, 0.5, false), 0);
   const full = new Float32Array(640 * 320);
   full[5 * 640 + 7] = 0.6;
   assert.equal(labelFromMap({ ...m, full }, 7, 5), 1);

@@ -3,6 +3,7 @@
  * reshape to the square token grid, bilinear upsample (align_corners = false) to the image.
  */
 import { resizeBilinear } from "../masks/resize.ts";
+import { imageExtentOnGrid } from "../sam/transform.ts";
 
 /** Min-max to [0, 1] (a copy). A constant input has no contrast: all zeros, not NaN. */
 export function minMax(x: Float32Array): Float32Array {
@@ -45,17 +46,38 @@ export function upsampleGrid(grid: Float32Array, side: number, width: number, he
   return clamp01(resizeBilinear(grid, side, side, width, height));
 }
 
+/** The grid cells a width×height image covers: all (stretched) or the padded top-left extent. */
+export function extentOnGrid(
+  width: number,
+  height: number,
+  padded: boolean,
+  size = 64,
+): { w: number; h: number } {
+  if (!padded) return { w: size, h: size };
+  const e = imageExtentOnGrid(width, height, size, true);
+  return { w: Math.max(1, Math.min(size, Math.round(e.w))), h: Math.max(1, Math.min(size, Math.round(e.h))) };
+}
+
 /**
- * The map in SAM's embedding frame: long side scaled to `size`, the rest zero (SAM pads the
- * 1024 input bottom/right), for callers whose 64×64 grid is SAM's padded frame.
+ * The token grid on a segmenter's size×size grid (kernels/sam/layout.ts): stretched over the
+ * whole grid, or — SAM's padded layout — resized onto the top-left extent the image covers
+ * (round(size · short / long) on the short side, as kernels/agent/grid64.ts rounds it) with
+ * zeros in the padding. [size, size]
  */
-export function mapToSamFrame(full: Float32Array, width: number, height: number, size = 64): Float32Array {
-  const scale = size / Math.max(width, height);
-  const w = Math.max(1, Math.round(width * scale)), h = Math.max(1, Math.round(height * scale));
-  const r = resizeBilinear(full, width, height, w, h);
+export function mapOnGrid(
+  /** [side, side] */ grid: Float32Array,
+  side: number,
+  width: number,
+  height: number,
+  padded: boolean,
+  size = 64,
+): Float32Array {
+  const { w, h } = extentOnGrid(width, height, padded, size);
+  const r = upsampleGrid(grid, side, w, h);
+  if (!padded) return r;
   const out = new Float32Array(size * size);
   for (let y = 0; y < h; y++) out.set(r.subarray(y * w, (y + 1) * w), y * size);
-  return clamp01(out);
+  return out;
 }
 
 // Bilinear weights are convex, so this only removes float round-off outside [0, 1].

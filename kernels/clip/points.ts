@@ -5,7 +5,7 @@
  */
 import type { Point } from "../image.ts";
 import { resizeBilinear } from "../masks/resize.ts";
-import { minMax } from "./maps.ts";
+import { extentOnGrid, minMax } from "./maps.ts";
 
 /**
  * CLIP Surgery's points from a token-grid map [side, side]: bilinear downsample by
@@ -44,7 +44,7 @@ export function pointsFromMap(
 
 /** What `mapValueAt` reads: a ClipMap (stages/formats.ts) fits. */
 export interface MapLike {
-  /** [64, 64] over the whole image */
+  /** [64, 64] on the segmenter's grid (clip-maps: padded or stretched, see `padded`) */
   map64: Float32Array;
   /** [height, width] */
   full?: Float32Array;
@@ -54,15 +54,16 @@ export interface MapLike {
 
 /**
  * The map's value at original-image pixel (x, y): from the full-size map when present, else
- * the 64×64 grid cell containing the point.
+ * the 64×64 grid cell containing the point (`padded`: the grid layout of map64, default SAM's).
  */
-export function mapValueAt(map: MapLike, x: number, y: number): number {
+export function mapValueAt(map: MapLike, x: number, y: number, padded = true): number {
   const cx = Math.min(Math.max(Math.floor(x), 0), map.width - 1);
   const cy = Math.min(Math.max(Math.floor(y), 0), map.height - 1);
   if (map.full) return map.full[cy * map.width + cx];
   const side = Math.round(Math.sqrt(map.map64.length));
-  const gx = Math.min(Math.floor((cx * side) / map.width), side - 1);
-  const gy = Math.min(Math.floor((cy * side) / map.height), side - 1);
+  const { w, h } = extentOnGrid(map.width, map.height, padded, side);
+  const gx = Math.min(Math.floor((cx * w) / map.width), w - 1);
+  const gy = Math.min(Math.floor((cy * h) / map.height), h - 1);
   return map.map64[gy * side + gx];
 }
 
@@ -71,6 +72,6 @@ export function mapValueAt(map: MapLike, x: number, y: number): number {
  * exceeds `threshold` there. The threshold is NOT IN PAPER; 0.5 of the min-maxed map is ours,
  * matching SRM's label rule y_r > 0.5 (METHOD-NOTES.md §2).
  */
-export function labelFromMap(map: MapLike, x: number, y: number, threshold = 0.5): 0 | 1 {
-  return mapValueAt(map, x, y) > threshold ? 1 : 0;
+export function labelFromMap(map: MapLike, x: number, y: number, threshold = 0.5, padded = true): 0 | 1 {
+  return mapValueAt(map, x, y, padded) > threshold ? 1 : 0;
 }
