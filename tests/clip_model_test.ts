@@ -209,3 +209,49 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "clip forward: tiny model matches an independent float64 numpy reference of CLIP Surgery",
+  ...needsShared("models/clip"),
+  fn: async () => {
+    await initTf();
+    // Expected values from a numpy re-implementation (float64) that follows the official
+    // xmed-lab/CLIP_Surgery clip_surgery_model.py structure (fused in_proj, per-head loop, the
+    // dual path on the last 6 blocks, torch-style bilinear position resize 4→8, full 77-token
+    // causal text context), run on this exact checkpoint (randomClipTensors(cfg, 11)), input and
+    // prompts; it agreed with our tfjs forward to 1e-6 on every value. Rows 0 (CLS), 1, 37, 64.
+    const cfg: ClipConfig = {
+      vision: { width: 64, layers: 8, heads: 4, patch: 16, imageSize: 64 },
+      text: { width: 64, layers: 3, heads: 4, vocab: 49408, context: 77 },
+      embedDim: 16,
+    };
+    const m = toTf(
+      clipWeightsFromBytes(writeSafetensors(randomClipTensors(cfg, 11)), "tiny", { vision: 4, text: 4 }),
+    );
+    const S = 128;
+    const pix = Float32Array.from(
+      { length: 3 * S * S },
+      (_, i) => Math.sin(i * 0.013) + Math.cos(i * 0.0007),
+    );
+    const img = encodeImageTokens(m, pix, S);
+    const wantImg = [
+      [0, [1.224883, 0.878183, 0.009774]],
+      [1, [0.25906, -0.032117, 0.541219]],
+      [37, [0.403222, -0.262456, 0.912175]],
+      [64, [0.387703, -0.217989, -0.281717]],
+    ] as const;
+    for (const [row, vals] of wantImg) {
+      vals.forEach((v, j) => assert.ok(Math.abs(img[row * 16 + j] - v) < 2e-5, `image token ${row}[${j}]`));
+    }
+    const tok = await loadTokenizer(`${CLIP_DIR}/bpe_simple_vocab_16e6.txt.gz`);
+    const txt = encodeText(m, tok.tokenize(["a photo of a shadow.", "there is the glass in the scene.", ""]));
+    const wantTxt = [
+      [0.365438, 0.665765, -0.366558],
+      [0.356109, 0.529569, -0.353519],
+      [0.567257, 0.719758, -0.117383],
+    ];
+    wantTxt.forEach((vals, r) =>
+      vals.forEach((v, j) => assert.ok(Math.abs(txt[r * 16 + j] - v) < 2e-5, `text ${r}[${j}]`))
+    );
+  },
+});
