@@ -174,7 +174,12 @@ export const clipMapsStage: Stage = {
   code: CODE,
   // `tasks` only fans out items; the CLIP choice changes the maps, the segmenter their 64 grid.
   params: ["clip", "segmenter"],
-  items: (params) => expandTasks((params.tasks as string[] | undefined) ?? []).map((t) => ({ task: t.id })),
+  // Without CLIP weights (clip = none) there is nothing to build: the report marks the cells
+  // that need maps "needs CLIP weights" instead of failing the run.
+  items: (params) =>
+    params.clip === "none"
+      ? []
+      : expandTasks((params.tasks as string[] | undefined) ?? []).map((t) => ({ task: t.id })),
   inputs: (item: Item) => [{ stage: "preprocess", item: { task: item.task } }],
   after: ["preprocess"],
   outputs: ["maps.json", "grid.f32", "map64.f32"],
