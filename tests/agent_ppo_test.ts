@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { initTf, tf } from "../kernels/tf/backend.ts";
-import { act, createActorCritic } from "../kernels/agent/policy.ts";
+import { act, createActorCritic, snapshot } from "../kernels/agent/policy.ts";
 import {
   computeAdvantages,
   createOptimizer,
@@ -43,6 +43,7 @@ Deno.test("ppo: learns a bandit whose features reveal the foreground cells", asy
   const cfg = { ...PPO_DEFAULTS, lr: 3e-3, updateEpochs: 4 };
   const optimizer = createOptimizer(cfg);
   const rollout = () => {
+    const policy = snapshot(agent);
     const N = episodes * T;
     const obs = new Float32Array(N * 100 * F), chosen = new Float32Array(N * 100);
     const actions = new Int32Array(N), logprobs = new Float32Array(N), values = new Float32Array(N);
@@ -58,7 +59,7 @@ Deno.test("ppo: learns a bandit whose features reveal the foreground cells", asy
           for (let j = 1; j < 8; j++) f[k * F + j] = rng.normal();
           f[k * F + F - 2] = t / T;
         }
-        const a = act(agent, f, taken, "sample", rng);
+        const a = act(policy, f, taken, "sample", rng);
         obs.set(f, i * 100 * F);
         chosen.set(taken, i * 100);
         actions[i] = a.action;
@@ -86,8 +87,18 @@ Deno.test("ppo: learns a bandit whose features reveal the foreground cells", asy
   // taken cells are never chosen again
   const taken = new Uint8Array(100).fill(1);
   taken[42] = 0;
-  assert.equal(act(agent, new Float32Array(100 * F), taken, "sample", rng).action, 42);
-  assert.equal(act(agent, new Float32Array(100 * F), taken, "greedy", rng).action, 42);
+  const policy = snapshot(agent);
+  assert.equal(act(policy, new Float32Array(100 * F), taken, "sample", rng).action, 42);
+  assert.equal(act(policy, new Float32Array(100 * F), taken, "greedy", rng).action, 42);
+  // the plain-JS snapshot computes what the tfjs network computes
+  const f = Float32Array.from({ length: 100 * F }, () => rng.normal());
+  const js = policy.evaluate(f, new Uint8Array(100));
+  const [tfLogits, tfValue] = tf.tidy(() => {
+    const out = agent.forward(tf.tensor3d(f, [1, 100, F]), tf.zeros([1, 100]) as tf.Tensor2D);
+    return [out.logits.dataSync(), out.value.dataSync()[0]] as const;
+  });
+  for (let k = 0; k < 100; k++) assert.ok(Math.abs(js.logits[k] - tfLogits[k]) < 1e-4);
+  assert.ok(Math.abs(js.value - tfValue) < 1e-4);
   agent.dispose();
   optimizer.dispose();
   assert.ok(tf.memory().numTensors < 50);

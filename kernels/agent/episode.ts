@@ -12,7 +12,7 @@ import type { Embedding, Segmenter } from "../sam/segmenter.ts";
 import type { GroundTruth, Point } from "../image.ts";
 import type { ClipMap } from "../../stages/formats.ts";
 import { createSrm, type Srm } from "../srm/srm.ts";
-import { act, type ActorCritic, createActorCritic } from "./policy.ts";
+import { act, type ActorCritic, createActorCritic, type PolicySnapshot, snapshot } from "./policy.ts";
 import { CELL_FEATURES, type FeatureSpec, imageFeatures } from "./features.ts";
 import { CELLS, extremePoints, layoutOf, poolCells } from "./grid64.ts";
 import { PromptEnv } from "./env.ts";
@@ -28,6 +28,8 @@ export type EvalPolicy = "rl" | "random" | "single";
 /** A trained agent ready to act: actor-critic, its feature projection and the SRM. */
 export interface LoadedAgent {
   agent: ActorCritic;
+  /** the actor-critic's weights in plain JS, for acting */
+  policy: PolicySnapshot;
   spec: FeatureSpec;
   srm: Srm;
   dispose(): void;
@@ -41,6 +43,7 @@ export function restoreAgent(w: AgentWeights): LoadedAgent {
   srm.setWeights(w.srm.weights as any);
   return {
     agent,
+    policy: snapshot(agent),
     spec: w.featureSpec,
     srm,
     dispose() {
@@ -112,7 +115,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeStep[]> {
   if (o.policy === "single") {
     const mask = env.mask64;
     const { probs } = act(
-      loaded.agent,
+      loaded.policy,
       stateFeatures(loaded.spec, im, env, o.T),
       env.chosen,
       "greedy",
@@ -139,7 +142,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeStep[]> {
     let action: number;
     if (o.policy === "rl") {
       action =
-        act(loaded.agent, stateFeatures(loaded.spec, im, env, o.T), env.chosen, "greedy", o.rng).action;
+        act(loaded.policy, stateFeatures(loaded.spec, im, env, o.T), env.chosen, "greedy", o.rng).action;
     } else {
       const free = [];
       for (let k = 0; k < CELLS; k++) if (!env.chosen[k]) free.push(k);

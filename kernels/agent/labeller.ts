@@ -6,10 +6,11 @@
 import type { Srm, SrmInput } from "../srm/srm.ts";
 import type { ClipMap } from "../../stages/formats.ts";
 import type { Embedding } from "../sam/segmenter.ts";
-import { labelPoint } from "./label.ts";
+import { labelPoint, type LabelVariant } from "./label.ts";
+import { isPadded } from "../sam/layout.ts";
 import { SIDE } from "./grid64.ts";
 
-export type LabelVariant = "srm" | "sclip" | "last" | "none";
+export type { LabelVariant };
 export const LABEL_VARIANTS: readonly LabelVariant[] = ["srm", "sclip", "last", "none"];
 
 /** SRM's input for the state s_t = E ⊙ M_{t−1}; the explicit branch adds s_c's CLIP map. */
@@ -41,6 +42,7 @@ export function labelFor(
     srm: ctx.yr,
     prevMask: ctx.prevMask,
     clipMap: ctx.clipMap?.map64,
+    padded: isPadded(emb),
   });
 }
 

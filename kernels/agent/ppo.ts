@@ -5,9 +5,10 @@
  *
  * Returns (paper §3.2): Q(s_t, a_t) = r_t + γ r_{t+1} + … + γ^{T−t} V(s_T), A_t = Q − V(s_t).
  * The episode ends after step T with nothing left to earn, so s_T is terminal and V(s_T) = 0:
- * Q is the discounted Monte-Carlo return. We compute it as GAE with λ = gaeLambda; λ = 1 is the
- * paper's estimator exactly (the default); GAE, advantage normalisation, the entropy bonus and
- * gradient clipping are CleanRL's defaults, NOT IN PAPER.
+ * Q is the discounted Monte-Carlo return, which GAE with λ = 1 reproduces exactly. We default to
+ * CleanRL's λ = 0.95 (NOT IN PAPER): a point's reward depends mostly on that point, and the full
+ * return adds the next 14 steps' rewards as noise to its advantage. GAE, advantage normalisation,
+ * the entropy bonus and gradient clipping are CleanRL's defaults, NOT IN PAPER.
  */
 import "@tensorflow/tfjs"; // registers the gradients (see policy.ts)
 import { tf } from "../tf/backend.ts";
@@ -21,7 +22,7 @@ export interface PpoConfig {
   lr: number;
   /** discount γ (paper: 0.99) */
   gamma: number;
-  /** GAE λ; 1 = the paper's Monte-Carlo return Q */
+  /** GAE λ; 1 = the paper's Monte-Carlo return Q (CleanRL: 0.95) */
   gaeLambda: number;
   /** surrogate clip ε (paper: 0.2) */
   clipEps: number;
@@ -42,7 +43,7 @@ export interface PpoConfig {
 export const PPO_DEFAULTS: PpoConfig = {
   lr: 1e-4,
   gamma: 0.99,
-  gaeLambda: 1,
+  gaeLambda: 0.95,
   clipEps: 0.2,
   updateEpochs: 20,
   numMinibatches: 4,

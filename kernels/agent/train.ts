@@ -3,17 +3,19 @@
  * the actor-critic learns by PPO (ppo.ts) and the SRM online, q updates after every action
  * (q = 1 implicit, 5 explicit; §4.1) against the GT area-averaged to 64×64.
  *
- * Rollout size (NOT IN PAPER): one PPO update per `episodesPerUpdate` episodes; the default
- * (0) is one update per pass (50 episodes × T = 750 transitions), so E passes = E updates.
+ * Rollout size (NOT IN PAPER): one PPO update per `episodesPerUpdate` episodes (default 10, i.e.
+ * 150 transitions at T = 15; 0 = one update per pass, 50 × 15 = 750). One update per pass gives
+ * only E = 10 updates in the quick schedule, too few at the paper's lr 1e-4 for the policy to
+ * move; five smaller updates per pass cost the same compute (∝ transitions × K).
  */
 import { initTf } from "../tf/backend.ts";
 import { makeRng } from "../rng.ts";
 import type { Embedding, Segmenter } from "../sam/segmenter.ts";
 import type { ClipMap, Sample, TrainSummary, UpdateLog } from "../../stages/formats.ts";
-import { createSrm, type Srm } from "../srm/srm.ts";
+import { createSrm, type Srm, SRM_LR } from "../srm/srm.ts";
 import { type GridLayout, gtToGrid, layoutOf, poolCells, poolMap } from "./grid64.ts";
 import { CELL_FEATURES, cellFeatures, type FeatureSpec, fitFeatureSpec, imageFeatures } from "./features.ts";
-import { act, createActorCritic } from "./policy.ts";
+import { act, createActorCritic, snapshot } from "./policy.ts";
 import { type ImageSource, RolloutBuffer } from "./buffer.ts";
 import { computeAdvantages, createOptimizer, PPO_DEFAULTS, type PpoConfig, ppoUpdate } from "./ppo.ts";
 import { PromptEnv, trainingP0 } from "./env.ts";
@@ -21,6 +23,8 @@ import { labelFor, type LabelVariant, needsSrm, srmInput } from "./labeller.ts";
 import type { AgentWeights } from "./weights_io.ts";
 import { DataError } from "../errors.ts";
 import { isPadded } from "../sam/layout.ts";
+
+export const DEFAULT_EPISODES_PER_UPDATE = 10;
 
 export interface TrainOptions {
   task?: string;
@@ -44,7 +48,12 @@ export interface TrainOptions {
   variant?: LabelVariant;
   /** PPO knobs beyond the paper's (ppo.ts PPO_DEFAULTS) */
   ppo?: Partial<PpoConfig>;
-  /** episodes per PPO update; 0 = one pass over the images */
+  /**
+   * SRM Adam learning rate; default SRM_LR (1e-3, kernels/srm/srm.ts): the paper's 1e-4 (§4.1)
+   * is too slow for an SRM trained from scratch with q = 1 step per action.
+   */
+  srmLr?: number;
+  /** episodes per PPO update (default DEFAULT_EPISODES_PER_UPDATE); 0 = one pass over the images */
   episodesPerUpdate?: number;
   onUpdate?: (log: UpdateLog) => void;
   progress?: (done: number, total: number, label?: string) => void;
@@ -120,9 +129,10 @@ export async function trainAgent(o: TrainOptions): Promise<{ weights: AgentWeigh
 
   const agent = createActorCritic({ features: CELL_FEATURES, seed: o.seed });
   const optimizer = createOptimizer(cfg);
-  const srm: Srm = createSrm({ branch: o.branch, channels, seed: o.seed, lr: o.lr });
+  const srm: Srm = createSrm({ branch: o.branch, channels, seed: o.seed, lr: o.srmLr ?? SRM_LR });
   const q = o.branch === "explicit" ? o.qExplicit : o.qImplicit;
-  const perUpdate = o.episodesPerUpdate && o.episodesPerUpdate > 0 ? o.episodesPerUpdate : images.length;
+  const epu = o.episodesPerUpdate ?? DEFAULT_EPISODES_PER_UPDATE;
+  const perUpdate = epu > 0 ? Math.min(epu, images.length) : images.length;
   const buffer = new RolloutBuffer();
   const updates: UpdateLog[] = [];
   const totalEpisodes = o.E * images.length;
@@ -166,6 +176,7 @@ export async function trainAgent(o: TrainOptions): Promise<{ weights: AgentWeigh
     updates.push(log);
     o.onUpdate?.(log);
     buffer.clear();
+    policy = snapshot(agent);
     fgCount =
       stepCount =
       srmLoss =
@@ -175,6 +186,8 @@ export async function trainAgent(o: TrainOptions): Promise<{ weights: AgentWeigh
         0;
   };
 
+  // The policy acts from a plain-JS copy of its weights, refreshed after every update.
+  let policy = snapshot(agent);
   try {
     for (let e = 0; e < o.E; e++) {
       const order = rng.shuffle(images.map((_, i) => i));
@@ -192,7 +205,7 @@ export async function trainAgent(o: TrainOptions): Promise<{ weights: AgentWeigh
           const mask = env.mask64;
           const x = srmInput(im.emb, mask, im.clipMap);
           const { action, logp, value } = act(
-            agent,
+            policy,
             stateFeatures(spec, im, env, o.T),
             env.chosen,
             "sample",
