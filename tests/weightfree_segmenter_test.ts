@@ -109,7 +109,7 @@ Deno.test("weightfree: aux is compact and survives a copy (as through the embed 
   assertEquals(emb.aux!.lab.shape, [3, fh, fw]);
   assertEquals(emb.aux!.borderDist.shape, [fh, fw]);
   const auxBytes = Object.values(emb.aux!).reduce((s, a) => s + a.data.byteLength, 0);
-  assertEquals(auxBytes, 4 * 4 * fw * fh);
+  assertEquals(auxBytes, 4 * 5 * fw * fh); // lab (3) + borderDist + borderColour
   const copy: Embedding = {
     ...emb,
     data: emb.data.slice(),

@@ -54,15 +54,20 @@ export function clickDensity(grid: FineGrid, at: number, sigma: number): Float32
   return out;
 }
 
-/** [fh, fw] the summed kernels of BORDER_SAMPLES prototypes spread along the image border. */
-export function borderDensity(grid: FineGrid, sigma: number): { sum: Float32Array; count: number } {
-  const sum = new Float32Array(grid.fw * grid.fh);
+/** [fh, fw] the mean kernel of BORDER_SAMPLES prototypes spread along the image border. */
+export function borderDensity(grid: FineGrid, sigma: number): Float32Array {
+  const mean = new Float32Array(grid.fw * grid.fh);
   const protos = borderPixels(grid.fw, grid.fh, BORDER_SAMPLES);
   for (const i of protos) {
     const d = clickDensity(grid, i, sigma);
-    for (let j = 0; j < sum.length; j++) sum[j] += d[j];
+    for (let j = 0; j < mean.length; j++) mean[j] += d[j] / protos.length;
   }
-  return { sum, count: protos.length };
+  return mean;
+}
+
+/** a = max(a, b), element-wise. */
+function maxInto(a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
 }
 
 /**
@@ -74,17 +79,15 @@ export function borderDensity(grid: FineGrid, sigma: number): { sum: Float32Arra
 export function colourLogOdds(
   fg: Float32Array[],
   bg: Float32Array[],
-  border: { sum: Float32Array; count: number },
+  borderMean: Float32Array,
 ): Float32Array {
-  const n = border.sum.length;
-  const out = new Float32Array(n);
-  const kb = 1 / border.count;
+  const n = borderMean.length;
+  const f = new Float32Array(n), b = borderMean.slice();
+  for (const d of fg) maxInto(f, d);
+  for (const d of bg) maxInto(b, d);
   for (let i = 0; i < n; i++) {
-    let f = 0, b = border.sum[i] * kb;
-    for (const d of fg) if (d[i] > f) f = d[i];
-    for (const d of bg) if (d[i] > b) b = d[i];
-    const v = Math.log(f + FLOOR) - Math.log(b + FLOOR);
-    out[i] = v > 5 ? 5 : v < -5 ? -5 : v;
+    const v = Math.log((f[i] + FLOOR) / (b[i] + FLOOR));
+    f[i] = v > 5 ? 5 : v < -5 ? -5 : v;
   }
-  return out;
+  return f;
 }

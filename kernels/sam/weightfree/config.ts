@@ -30,7 +30,7 @@ export const DEFAULT_CONFIG: WeightFreeConfig = {
   eps: 0.1,
   edgePower: 2,
   sweeps: 3,
-  borderOffset: 0.05,
+  borderOffset: 0.12,
   logitScale: 0.02,
   colourWeight: 1.5,
   colourSigma: 4,

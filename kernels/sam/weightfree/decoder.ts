@@ -11,10 +11,9 @@
 import type { Point } from "../../image.ts";
 import { LOW_RES } from "../segmenter.ts";
 import { resizeBilinear } from "../../masks/resize.ts";
-import { binarize } from "../../masks/threshold.ts";
 import type { WeightFreeConfig } from "./config.ts";
 import { geodesicDistance } from "./geodesic.ts";
-import { borderDensity, clickDensity, colourLogOdds } from "./colour.ts";
+import { clickDensity, colourLogOdds } from "./colour.ts";
 import { type FineGrid, fineIndex, SEED_CACHE_LIMIT, type SeedMaps } from "./grid.ts";
 
 /** Logit written where there is no image (the padding of the 256 frame) or no positive click. */
@@ -35,7 +34,13 @@ function seedMaps(grid: FineGrid, at: number, cfg: WeightFreeConfig): SeedMaps {
   return maps;
 }
 
-const colourSigma = (grid: FineGrid, cfg: WeightFreeConfig) => cfg.colourSigma * grid.costs.meanDiff;
+/** The colour kernel's width in Lab units: colourSigma mean neighbour differences. */
+export const colourSigma = (grid: FineGrid, cfg: WeightFreeConfig) => cfg.colourSigma * grid.costs.meanDiff;
+
+/** a = min(a, b), element-wise. */
+export function minInto(a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < a.length; i++) if (b[i] < a[i]) a[i] = b[i];
+}
 
 /** The logit field [fh, fw] (> 0 = foreground) for a set of clicks. */
 export function decodeField(grid: FineGrid, points: Point[], cfg: WeightFreeConfig): Float32Array {
@@ -51,18 +56,18 @@ export function decodeField(grid: FineGrid, points: Point[], cfg: WeightFreeConf
   const fine = Math.max(grid.fw, grid.fh);
   const offset = cfg.borderOffset * fine;
   const inv = 1 / (cfg.logitScale * fine);
-  for (let i = 0; i < n; i++) {
-    let dFg = Infinity, dBg = grid.borderDist[i] + offset;
-    for (const m of pos) if (m.dist[i] < dFg) dFg = m.dist[i];
-    for (const m of neg) if (m.dist[i] < dBg) dBg = m.dist[i];
-    field[i] = (dBg - dFg) * inv;
-  }
+  // Map-by-map element-wise min/max (tight loops over typed arrays), then one pass per pixel.
+  const dFg = pos[0].dist.slice();
+  for (const m of pos.slice(1)) minInto(dFg, m.dist);
+  const dBg = new Float32Array(n);
+  for (let i = 0; i < n; i++) dBg[i] = grid.borderDist[i] + offset;
+  for (const m of neg) minInto(dBg, m.dist);
+  for (let i = 0; i < n; i++) field[i] = (dBg[i] - dFg[i]) * inv;
   if (cfg.colourWeight > 0) {
-    grid.borderColour ??= borderDensity(grid, colourSigma(grid, cfg));
-    const odds = colourLogOdds(pos.map((m) => m.density!), neg.map((m) => m.density!), grid.borderColour);
+    const odds = colourLogOdds(pos.map((m) => m.density!), neg.map((m) => m.density!), grid.borderColour!);
     for (let i = 0; i < n; i++) field[i] += cfg.colourWeight * odds[i];
   }
-  for (let i = 0; i < n; i++) field[i] = Math.max(-CLAMP, Math.min(CLAMP, field[i]));
+  for (let i = 0; i < n; i++) field[i] = field[i] > CLAMP ? CLAMP : field[i] < -CLAMP ? -CLAMP : field[i];
   // Clicks are hard constraints: each clicked pixel takes its label's sign.
   for (const [i, l] of labels) field[i] = l ? Math.max(field[i], 1) : Math.min(field[i], -1);
   return field;
@@ -82,17 +87,38 @@ export function fieldToLowRes(grid: FineGrid, field: Float32Array): Float32Array
   return out;
 }
 
-/** The field bilinearly upsampled (align_corners = false) to the original size, thresholded at 0. */
+/**
+ * The field bilinearly upsampled (align_corners = false) to the original size, thresholded at
+ * 0. Separable: resize.ts widens the fine rows to [fh, W]; the vertical pass (same pixel-centre
+ * taps) is fused with the threshold so no [H, W] float array is built (glass images are 1.3 MP).
+ */
 export function fieldToMask(grid: FineGrid, field: Float32Array): Uint8Array /** [H, W] */ {
-  return binarize(resizeBilinear(field, grid.fw, grid.fh, grid.width, grid.height), 0);
+  const { width: W, height: H, fh } = grid;
+  const rows = resizeBilinear(field, grid.fw, fh, W, fh);
+  const mask = new Uint8Array(W * H);
+  const scale = fh / H;
+  for (let y = 0; y < H; y++) {
+    const c = Math.max((y + 0.5) * scale - 0.5, 0);
+    const lo = Math.min(Math.floor(c), fh - 1), hi = Math.min(lo + 1, fh - 1), wy = c - lo;
+    const a = lo * W, b = hi * W, o = y * W;
+    for (let x = 0; x < W; x++) {
+      const v = rows[a + x] + (rows[b + x] - rows[a + x]) * wy;
+      mask[o + x] = v > 0 ? 1 : 0;
+    }
+  }
+  return mask;
 }
 
 /**
- * Confidence in [0, 1]: the mean |tanh(logit / 2)| over the image (a field that is sure of every
- * pixel scores near 1; one hovering at the threshold scores near 0). Not SAM's IoU prediction.
+ * Confidence in [0, 1): the mean of |logit| / (|logit| + 2) over the fine grid (a field that is
+ * sure of every pixel scores near 1; one hovering at the threshold scores near 0; a sigmoid-like
+ * squashing without exp). Not SAM's IoU prediction.
  */
 export function fieldScore(field: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < field.length; i++) s += Math.abs(Math.tanh(field[i] / 2));
+  for (let i = 0; i < field.length; i++) {
+    const a = field[i] < 0 ? -field[i] : field[i];
+    s += a / (a + 2);
+  }
   return field.length ? s / field.length : 0;
 }

@@ -30,8 +30,8 @@ export interface FineGrid {
   costs: EdgeCosts;
   /** fine pixel index → its click maps (valid for the one config the grid was made for) */
   seeds: Map<number, SeedMaps>;
-  /** summed colour kernels of the border prototypes, computed on first use */
-  borderColour?: { sum: Float32Array; count: number };
+  /** [fh, fw] mean colour kernel of the border prototypes (made at embed; only with the colour term) */
+  borderColour?: Float32Array;
 }
 
 /** A click's fine-grid pixel: the fine cell its original-pixel coordinate falls in. */

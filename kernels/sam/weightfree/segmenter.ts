@@ -4,8 +4,10 @@
  * (`isSam` false, label "weight-free (not SAM)").
  *
  * - embed: the image as Lab on a fine grid (long side `fineSize`) plus the [16, 64, 64]
- *   features of features.ts; `aux.lab` [3, fh, fw] and `aux.borderDist` [fh, fw] travel with the
- *   embedding through the embed cache.
+ *   features of features.ts; `aux.lab` [3, fh, fw], `aux.borderDist` [fh, fw] (geodesic
+ *   distance from the border) and `aux.borderColour` [fh, fw] (the border's colour kernel; only
+ *   with colourWeight > 0) travel with the embedding through the embed cache (≈ 5 floats per fine
+ *   pixel: 384 KB for a 160×120 grid).
  * - decode: geodesic segmentation from the clicks (decoder.ts). `options.prevLowRes` is
  *   IGNORED: the clicks fully determine the result (the caller passes every click so far, as
  *   AlignSAM's P_t = P_{t−1} ∪ {a_t} does), so feeding the previous mask would only add drift.
@@ -22,7 +24,8 @@ import type { DecodeOptions, DecodeResult, Embedding, Segmenter } from "../segme
 import { configId, DEFAULT_CONFIG, type WeightFreeConfig } from "./config.ts";
 import { CHANNELS, embeddingFeatures, fineGridSize, labFineGrid } from "./features.ts";
 import { edgeCosts } from "./geodesic.ts";
-import { decodeField, fieldScore, fieldToLowRes, fieldToMask } from "./decoder.ts";
+import { colourSigma, decodeField, fieldScore, fieldToLowRes, fieldToMask } from "./decoder.ts";
+import { borderDensity } from "./colour.ts";
 import type { FineGrid } from "./grid.ts";
 
 export type { WeightFreeConfig } from "./config.ts";
@@ -52,25 +55,31 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
         }`,
       );
     }
-    const lab = emb.aux?.lab, border = emb.aux?.borderDist;
-    if (!lab || !border || lab.shape.length !== 3 || lab.shape[0] !== 3) {
-      throw new ModelError(
-        "weight-free segmenter: embedding lacks aux.lab [3, fh, fw] / aux.borderDist [fh, fw]",
-      );
+    const lab = emb.aux?.lab;
+    if (
+      !lab || lab.shape.length !== 3 || lab.shape[0] !== 3 ||
+      lab.data.length !== lab.shape[0] * lab.shape[1] * lab.shape[2]
+    ) {
+      throw new ModelError("weight-free segmenter: embedding lacks aux.lab [3, fh, fw]");
     }
     const [, fh, fw] = lab.shape;
-    if (lab.data.length !== 3 * fh * fw || border.data.length !== fh * fw) {
-      throw new ModelError(`weight-free segmenter: aux arrays do not match their shape [3, ${fh}, ${fw}]`);
-    }
+    const plane = (name: string) => {
+      const a = emb.aux?.[name];
+      if (!a || a.data.length !== fh * fw) {
+        throw new ModelError(`weight-free segmenter: embedding lacks aux.${name} [${fh}, ${fw}]`);
+      }
+      return a.data;
+    };
     const grid: FineGrid = {
       fw,
       fh,
       width: emb.width,
       height: emb.height,
       lab: lab.data,
-      borderDist: border.data,
+      borderDist: plane("borderDist"),
       costs: edgeCosts(lab.data, fw, fh, cfg.eps, cfg.edgePower),
       seeds: new Map(),
+      borderColour: cfg.colourWeight > 0 ? plane("borderColour") : undefined,
     };
     grids.set(emb, grid);
     return grid;
@@ -105,15 +114,17 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
     const lab = labFineGrid(image, fw, fh);
     const costs = edgeCosts(lab, fw, fh, cfg.eps, cfg.edgePower);
     const { data, borderDist } = embeddingFeatures(lab, fw, fh, width, height, costs, cfg.sweeps);
-    const emb: Embedding = {
-      data,
-      channels: CHANNELS.length,
-      width,
-      height,
-      segmenter: id,
-      aux: { lab: { shape: [3, fh, fw], data: lab }, borderDist: { shape: [fh, fw], data: borderDist } },
+    const grid: FineGrid = { fw, fh, width, height, lab, borderDist, costs, seeds: new Map() };
+    const aux: Embedding["aux"] = {
+      lab: { shape: [3, fh, fw], data: lab },
+      borderDist: { shape: [fh, fw], data: borderDist },
     };
-    grids.set(emb, { fw, fh, width, height, lab, borderDist, costs, seeds: new Map() });
+    if (cfg.colourWeight > 0) {
+      grid.borderColour = borderDensity(grid, colourSigma(grid, cfg));
+      aux.borderColour = { shape: [fh, fw], data: grid.borderColour };
+    }
+    const emb: Embedding = { data, channels: CHANNELS.length, width, height, segmenter: id, aux };
+    grids.set(emb, grid);
     return emb;
   }
 }
