@@ -11,7 +11,10 @@ import { runTasks } from "./studies.ts";
 
 export interface Unavailable {
   task: string;
+  /** one short line for the report's cells */
   reason: string;
+  /** the full message: what to download and where to put it */
+  detail: string;
 }
 
 /** Split the run's tasks into those with data and those without (with the reason). */
@@ -29,10 +32,12 @@ export async function checkTasks(
         if ((await listTaskPairs(td, split)).pairs.length === 0) empty.push(split);
       }
       if (empty.length) {
-        unavailable.push({ task: id, reason: `empty ${empty.join(" and ")} split in ${td.base}` });
+        const reason = `empty ${empty.join(" and ")} split`;
+        unavailable.push({ task: id, reason, detail: `${reason} in ${td.base}` });
       } else available.push(id);
     } catch (e) {
-      unavailable.push({ task: id, reason: (e as Error).message });
+      const reason = `no ${getTask(id).paperDataset} data found here (see \`deno task data\`)`;
+      unavailable.push({ task: id, reason, detail: (e as Error).message });
     }
   }
   return { available, unavailable };

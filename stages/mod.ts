@@ -32,7 +32,7 @@ export const CONFIG = { schema: SCHEMA, profiles: PROFILES, defaultProfile: DEFA
 /** Before a run: leave out the tasks with no data here, and say why (stages/availability.ts). */
 export async function PREPARE(params: Params, opts: { download: boolean; profile: string }): Promise<Params> {
   const { available, unavailable } = await checkTasks(params, opts);
-  for (const u of unavailable) console.error(`[alignsam] leaving out task ${u.task}: ${u.reason}`);
+  for (const u of unavailable) console.error(`[alignsam] leaving out task ${u.task}: ${u.detail}`);
   const keep = new Set(available);
   const sweepTasks = ((params.sweepTasks as string[] | undefined) ?? []).filter((t) => keep.has(t));
   return {

@@ -53,7 +53,16 @@ function reportInputs(params: Params): InputRef[] {
     }
   }
   for (const item of trainItems(params)) refs.push({ stage: "train-agent", item });
-  for (const item of traceItems(params)) refs.push({ stage: "evaluate", item });
+  // Every evaluate item of the studies, so that the wall-time table covers them (traces are
+  // read from the traceItems only).
+  const evals = new Map<string, Item>();
+  for (const item of traceItems(params)) evals.set(itemLabel(item), item);
+  for (const study of STUDIES) {
+    for (const task of tasks) {
+      for (const item of studyItems(study, task, params).items) evals.set(itemLabel(item), item);
+    }
+  }
+  for (const item of evals.values()) refs.push({ stage: "evaluate", item });
   for (const task of tasks) {
     for (const shots of nums(params.persamShots)) {
       for (const seed of nums(params.seeds)) refs.push({ stage: "persam", item: { task, shots, seed } });
@@ -116,6 +125,7 @@ export const reportStage: Stage = {
       skipped: [],
     };
     const sizes = new Map<string, Map<string, { width: number; height: number }>>();
+    const traced = new Set(traceItems(p).map(itemLabel));
     for (const [i, { ref, dir }] of ctx.inputs.entries()) {
       ctx.progress(i, ctx.inputs.length, "gathering results");
       const meta = await entryMeta(dir);
@@ -132,6 +142,7 @@ export const reportStage: Stage = {
       } else if (ref.stage === "persam") {
         input.persam.push(await readPersamSummary(dir));
       } else if (ref.stage === "evaluate") {
+        if (!traced.has(itemLabel(ref.item))) continue;
         const s = await readEvalSummary(dir);
         for (const tr of s.traces) {
           const original = sizes.get(task)?.get(tr.stem);
