@@ -21,7 +21,7 @@ import { createWeightFreeSegmenter } from "../kernels/sam/weightfree/segmenter.t
 import { clicksTable } from "../cli/clicks.ts";
 import { SHARED_DATA } from "../tests/_shared.ts";
 
-const W = 500, H = 375, EPISODE = 15, EPISODES = 12, CLICK_LIMIT = 8;
+const W = 500, H = 375, EPISODE = 15, EPISODES = 20, CLICK_LIMIT = 8;
 const AREA = "segmenter";
 
 /** A saliency test image resized to 500×375, or a synthetic disc scene without ../shared. */
@@ -52,28 +52,34 @@ function episodeClicks(): Point[] {
   }));
 }
 
-/** Per-call wall ms of `step` over an episode on a fresh embedding copy: best and median over episodes. */
-async function timeEpisodes(
-  emb: Embedding,
-  step: (e: Embedding, k: number) => Promise<unknown>,
-  calls: number,
-): Promise<{ best: number; median: number; cpu: number }> {
-  await step({ ...emb }, calls - 1); // warm-up (JIT)
-  const per: number[] = [];
-  const c0 = process.cpuUsage();
+type Step = (e: Embedding, k: number) => Promise<unknown>;
+interface Timing {
+  best: number;
+  median: number;
+  cpu: number;
+}
+
+/**
+ * Per-call wall ms of each step function over episodes of `calls` calls on a fresh embedding
+ * copy; the functions take turns episode by episode, so a change in machine load hits all alike.
+ */
+async function timeEpisodes(emb: Embedding, steps: Step[], calls: number): Promise<Timing[]> {
+  for (const step of steps) for (let k = 0; k < calls; k++) await step({ ...emb }, k); // JIT warm-up
+  const per: number[][] = steps.map(() => []), cpu = steps.map(() => 0);
   for (let r = 0; r < EPISODES; r++) {
-    const fresh = { ...emb }; // a new object: as if just read from the embed cache
-    const t0 = performance.now();
-    for (let k = 0; k < calls; k++) await step(fresh, k);
-    per.push((performance.now() - t0) / calls);
+    for (const [s, step] of steps.entries()) {
+      const fresh = { ...emb }; // a new object: as if just read from the embed cache
+      const c0 = process.cpuUsage(), t0 = performance.now();
+      for (let k = 0; k < calls; k++) await step(fresh, k);
+      per[s].push((performance.now() - t0) / calls);
+      const c = process.cpuUsage(c0);
+      cpu[s] += (c.user + c.system) / 1000 / (EPISODES * calls);
+    }
   }
-  const c = process.cpuUsage(c0);
-  per.sort((a, b) => a - b);
-  return {
-    best: per[0],
-    median: per[Math.floor(per.length / 2)],
-    cpu: (c.user + c.system) / 1000 / (EPISODES * calls),
-  };
+  return per.map((p, s) => {
+    p.sort((a, b) => a - b);
+    return { best: p[0], median: p[Math.floor(p.length / 2)], cpu: cpu[s] };
+  });
 }
 
 function envStep(seg: Segmenter, clicks: Point[]) {
@@ -108,7 +114,8 @@ export async function bench(): Promise<BenchRow[]> {
     unit: "ms",
   });
 
-  const decode = await timeEpisodes(emb, (e, k) => seg.decode(e, clicks.slice(0, k + 1)), EPISODE);
+  const decodeStep: Step = (e, k) => seg.decode(e, clicks.slice(0, k + 1));
+  const [decode, loop] = await timeEpisodes(emb, [decodeStep, envStep(seg, clicks)], EPISODE);
   rows.push({
     area: AREA,
     what: "weight-free decode, 500×375, +1 click per call (best episode)",
@@ -129,7 +136,7 @@ export async function bench(): Promise<BenchRow[]> {
     value: decode.cpu,
     unit: "ms",
   });
-  const cold = await timeEpisodes(emb, (e) => seg.decode(e, clicks.slice(0, 5)), 1);
+  const [cold] = await timeEpisodes(emb, [(e) => seg.decode(e, clicks.slice(0, 5))], 1);
   rows.push({
     area: AREA,
     what: "weight-free decode, 5 clicks, cold embedding (median)",
@@ -137,7 +144,6 @@ export async function bench(): Promise<BenchRow[]> {
     unit: "ms",
   });
 
-  const loop = await timeEpisodes(emb, envStep(seg, clicks), EPISODE);
   rows.push({
     area: AREA,
     what: "env-step loop: decode + lowRes→64² + E⊙M (median)",

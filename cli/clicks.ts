@@ -14,6 +14,7 @@ import { readGray, readRgb } from "../data/image_io.ts";
 import type { Segmenter } from "../kernels/sam/segmenter.ts";
 import { simulateClicks } from "../kernels/sam/clicks.ts";
 import { createWeightFreeSegmenter, type WeightFreeConfig } from "../kernels/sam/weightfree/segmenter.ts";
+import { createSegmenter } from "../kernels/sam/factory.ts";
 
 // `multiple: false` is spelled out: node:util parseArgs rejects `multiple: undefined`.
 const FLAGS = {
@@ -24,7 +25,12 @@ const FLAGS = {
     default: "$ALIGNSAM_DATA or ../shared/data",
   },
   task: { type: "string", multiple: true, doc: "task id (repeatable)", default: "glass, saliency" },
-  segmenter: { type: "string", multiple: false, doc: "segmenter name", default: "weight-free" },
+  segmenter: {
+    type: "string",
+    multiple: false,
+    doc: "segmenter name (weight-free, or a SAM-family ONNX model from kernels/sam/factory.ts)",
+    default: "weight-free",
+  },
   clicks: {
     type: "string",
     multiple: false,
@@ -155,18 +161,13 @@ async function makeSegmenter(name: string, configJson?: string): Promise<Segment
     return createWeightFreeSegmenter(cfg);
   }
   if (configJson) throw new UsageError(`clicks: --config applies to weight-free only, not '${name}'`);
-  // Other segmenters come from the factory (ONNX SAM family), resolved at run time.
-  const factoryPath = "../kernels/sam/factory.ts";
-  let factory: { createSegmenter?: (name: string) => Promise<Segmenter> | Segmenter };
   try {
-    factory = await import(factoryPath);
-  } catch {
-    throw new UsageError(`clicks: --segmenter ${name} needs kernels/sam/factory.ts, which is not available`);
+    return await createSegmenter(name);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (msg.startsWith("unknown segmenter")) throw new UsageError(`clicks: --segmenter: ${msg}`);
+    throw e;
   }
-  if (typeof factory.createSegmenter !== "function") {
-    throw new UsageError(`clicks: kernels/sam/factory.ts exports no createSegmenter for --segmenter ${name}`);
-  }
-  return await factory.createSegmenter(name);
 }
 
 export async function main(args: string[]): Promise<number> {
