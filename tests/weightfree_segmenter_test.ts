@@ -6,6 +6,7 @@ import { createWeightFreeSegmenter, WEIGHT_FREE_LABEL } from "../kernels/sam/wei
 import { CHANNELS, fineGridSize } from "../kernels/sam/weightfree/features.ts";
 import { BACKGROUND_LOGIT } from "../kernels/sam/weightfree/decoder.ts";
 import { maskIou } from "../kernels/sam/clicks.ts";
+import { decodeEmbedding, encodeEmbedding } from "../kernels/sam/embedding_io.ts";
 
 /** A grey-level scene: `inside(x, y)` pixels bright (with a little deterministic texture), the rest dark. */
 function scene(
@@ -121,6 +122,11 @@ Deno.test("weightfree: aux is compact and survives a copy (as through the embed 
   const want = await seg.decode(emb, pts), got = await seg.decode(copy, pts);
   assertEquals(got.lowRes, want.lowRes);
   assertEquals(got.score, want.score);
+  // Through the embed cache's file format: header + [C, 64, 64] + aux, nothing else.
+  const bytes = encodeEmbedding(emb);
+  assert(bytes.length < emb.data.byteLength + auxBytes + 4096, `${bytes.length} bytes`);
+  const back = decodeEmbedding(bytes);
+  assertEquals((await seg.decode(back, pts)).lowRes, want.lowRes);
 });
 
 Deno.test("weightfree: embedding from another segmenter config → ModelError", async () => {
