@@ -82,16 +82,33 @@ async function timeEpisodes(emb: Embedding, steps: Step[], calls: number): Promi
   });
 }
 
+/** s_t = E_I(x) ⊙ M_{t−1}: the [64, 64] mask broadcast over the C channels, [C, 64, 64]. */
+function rebuildState(e: Embedding, m: Float32Array): Float32Array {
+  const state = new Float32Array(e.data.length);
+  for (let c = 0, o = 0; c < e.channels; c++) {
+    for (let j = 0; j < m.length; j++, o++) state[o] = e.data[o] * m[j];
+  }
+  return state;
+}
+
+/** What kernels/agent/env.ts does per step: decode, lowResToGrid (sigmoid + bilinear 256→64), state. */
 function envStep(seg: Segmenter, clicks: Point[]) {
   return async (e: Embedding, k: number) => {
     const out = await seg.decode(e, clicks.slice(0, k + 1));
-    const m = lowResToGrid(out.lowRes); // [64, 64]
-    const state = new Float32Array(e.data.length); // s_t = E_I(x) ⊙ M_{t−1}, [C, 64, 64]
-    for (let c = 0, o = 0; c < e.channels; c++) {
-      for (let j = 0; j < m.length; j++, o++) state[o] = e.data[o] * m[j];
-    }
-    return state;
+    return rebuildState(e, lowResToGrid(out.lowRes));
   };
+}
+
+/** Median wall ms of `f` over 200 calls after 20 warm-up calls. */
+function medianMs(f: () => unknown): number {
+  for (let i = 0; i < 20; i++) f();
+  const t: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    f();
+    t.push(performance.now() - t0);
+  }
+  return t.sort((a, b) => a - b)[100];
 }
 
 export async function bench(): Promise<BenchRow[]> {
@@ -148,6 +165,21 @@ export async function bench(): Promise<BenchRow[]> {
     area: AREA,
     what: "env-step loop: decode + lowRes→64² + E⊙M (median)",
     value: loop.median,
+    unit: "ms",
+  });
+  // The loop's extra cost, part by part (fixed costs, whatever the segmenter).
+  const lowRes = (await seg.decode({ ...emb }, clicks.slice(0, 3))).lowRes;
+  rows.push({
+    area: AREA,
+    what: "  of which lowResToGrid 256→64 (median)",
+    value: medianMs(() => lowResToGrid(lowRes)),
+    unit: "ms",
+  });
+  const m64 = lowResToGrid(lowRes);
+  rows.push({
+    area: AREA,
+    what: "  of which E⊙M rebuild, C×64×64 (median)",
+    value: medianMs(() => rebuildState(emb, m64)),
     unit: "ms",
   });
   const ratio = loop.median / decode.median;
