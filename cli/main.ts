@@ -134,6 +134,10 @@ function commands(app: App): Record<string, Command> {
         if (a.positionals.length !== 1) {
           throw new UsageError(`run: expected one STAGE (stages: ${stageNames()})`);
         }
+        // Name a bad stage before the prepare hook looks for (or downloads) any data.
+        if (!stages.some((s) => s.name === a.positionals[0])) {
+          throw new UsageError(`run: unknown stage ${a.positionals[0]} (stages: ${stageNames()})`);
+        }
         const res = await reproduce(
           await runnerOptions(a, { targets: [a.positionals[0]], task: a.values.task as string | undefined }),
         );
