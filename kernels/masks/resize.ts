@@ -36,6 +36,17 @@ export function resizeBilinear(
   return out;
 }
 
+/**
+ * The source indices that bilinear resizing from s to d samples along one axis, ascending.
+ * Lets a caller transform only the values that will be read (e.g. a sigmoid before a 4×
+ * downsample touches 2 of every 4 rows and columns).
+ */
+export function bilinearSourceTaps(s: number, d: number): Int32Array {
+  const i0 = new Int32Array(d), i1 = new Int32Array(d), f = new Float32Array(d);
+  axisTaps(s, d, i0, i1, f);
+  return Int32Array.from(new Set([...i0, ...i1])).sort();
+}
+
 /** Per destination index: the two source taps and the weight of the second (torch's rule: clamp at 0). */
 function axisTaps(s: number, d: number, i0: Int32Array, i1: Int32Array, f: Float32Array): void {
   const scale = s / d;

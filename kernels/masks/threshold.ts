@@ -1,5 +1,5 @@
 /** From SAM's logits to probabilities, binary masks and the 64×64 grid of the RL state. */
-import { resizeBilinear } from "./resize.ts";
+import { bilinearSourceTaps, resizeBilinear } from "./resize.ts";
 
 /**
  * Element-wise logistic function.
@@ -35,5 +35,12 @@ export function lowResToGrid(/** [256, 256] */ lowRes256: Float32Array, size = 6
   if (side * side !== lowRes256.length) {
     throw new RangeError(`lowResToGrid: expected a square map, got ${lowRes256.length} values`);
   }
-  return resizeBilinear(sigmoid(lowRes256), side, side, size, size);
+  // The env calls this at every step: apply the sigmoid only where the resize reads
+  // (2 of every 4 rows and columns for 256 → 64), not to all 65k logits.
+  const taps = bilinearSourceTaps(side, size);
+  const prob = new Float32Array(lowRes256.length);
+  for (const r of taps) {
+    for (const c of taps) prob[r * side + c] = 1 / (1 + Math.exp(-lowRes256[r * side + c]));
+  }
+  return resizeBilinear(prob, side, side, size, size);
 }
