@@ -23,7 +23,9 @@ const POLICIES: readonly EvalPolicy[] = ["rl", "random", "single"];
 
 /** The train-agent item an evaluate item reads. */
 export function trainItemOf(item: Item): Item {
-  return { task: item.task, branch: item.branch, seed: item.seed, T: item.T, E: item.E };
+  const train: Item = { task: item.task, branch: item.branch, seed: item.seed, T: item.T, E: item.E };
+  if (item.shots !== undefined) train.shots = item.shots; // supp. Table 5: trained on k images
+  return train;
 }
 
 export const evaluateStage: Stage = {

@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { Item, Params, Stage } from "../pipeline/stage.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { drawReferences } from "./references.ts";
 import { metricsFor } from "../kernels/metrics/index.ts";
 import { type IouCounts, pooledIou } from "../kernels/metrics/iou.ts";
 import { decoderCapabilities, sharedSegmenter } from "../kernels/sam/factory.ts";
@@ -22,6 +22,7 @@ import { readEmbedding } from "./embed_cache.ts";
 
 const CODE = [
   "stages/persam.ts",
+  "stages/references.ts",
   "kernels/persam/persam.ts",
   "kernels/persam/target.ts",
   "kernels/sam/layout.ts",
@@ -43,11 +44,6 @@ const CODE = [
 
 function nums(v: unknown, fallback: number[]): number[] {
   return Array.isArray(v) ? v.map(Number) : fallback;
-}
-
-/** The k reference samples for (shots, seed): a seeded shuffle of the training subset, first k. */
-export function drawReferences<T>(train: readonly T[], shots: number, seed: number): T[] {
-  return makeRng(seed).shuffle(train).slice(0, shots);
 }
 
 export const persamStage: Stage = {

@@ -18,6 +18,7 @@ import { sharedSegmenter } from "../kernels/sam/factory.ts";
 import { trainAgent } from "../kernels/agent/train.ts";
 import { loadAgentWeights, saveAgentWeights } from "../kernels/agent/weights_io.ts";
 import { DataError } from "../kernels/errors.ts";
+import { drawReferences } from "./references.ts";
 
 export { loadAgentWeights };
 
@@ -73,7 +74,7 @@ export function trainItems(params: Params): Item[] {
 export const trainAgentStage: Stage = {
   name: "train-agent",
   doc: "PPO actor-critic + SRM per task × seed (paper Alg. 1); weights and training curves",
-  code: ["stages/train_agent.ts", ...AGENT_CODE],
+  code: ["stages/train_agent.ts", "stages/references.ts", ...AGENT_CODE],
   // tasks/seeds/T/E/clip only shape the items; the item carries branch, seed, T and E.
   params: ["K", "lr", "gamma", "clipEps", "qImplicit", "qExplicit", "segmenter", "feedMask", "multimask"],
   items: trainItems,
@@ -93,7 +94,7 @@ export const trainAgentStage: Stage = {
     ctx.log(`${task}: training on ${pre.train.length} images, ${branch} SRM, ${segmenter.label}`);
     const { weights, summary } = await trainAgent({
       task,
-      samples: pre.train,
+      samples: trainSubset(pre.train, ctx.item),
       embeddings,
       clipMaps,
       segmenter,
@@ -124,6 +125,14 @@ export const trainAgentStage: Stage = {
     await Deno.writeTextFile(join(ctx.outDir, "train.json"), JSON.stringify(summary, null, 1) + "\n");
   },
 };
+
+/**
+ * The training images of an item: all of them, or with `shots` = k the same k references
+ * PerSAM gets for that seed (supp. §5: samples "shared among different methods").
+ */
+export function trainSubset<T>(train: readonly T[], item: Item): T[] {
+  return item.shots === undefined ? [...train] : drawReferences(train, Number(item.shots), Number(item.seed));
+}
 
 /** train.json of a train-agent entry. */
 export async function readTrainSummary(dir: string): Promise<TrainSummary> {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { embedCacheStage } from "../stages/embed_cache.ts";
-import { drawReferences, persamStage, readPersamSummary } from "../stages/persam.ts";
+import { persamStage, readPersamSummary } from "../stages/persam.ts";
+import { drawReferences } from "../stages/references.ts";
 import { fakeContext, fakeMemo, rectImage, writePreprocessEntry } from "./fixtures/onnx/stage_ctx.ts";
 
 const root = await Deno.makeTempDir({ prefix: "alignsam-persam-" });

@@ -1,0 +1,59 @@
+/**
+ * End to end, as a user runs it (issue 8): `deno task reproduce --profile smoke` on the real
+ * samples of ../shared/data publishes a report with every table, a second run builds nothing,
+ * and `status` then calls every item fresh. The whole method runs here: weight-free segmenter,
+ * PPO + SRM training, evaluation, studies, PerSAM, report.
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
+import { needsShared, SHARED_DATA } from "./_shared.ts";
+
+const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
+
+async function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--max-old-space-size=8192", CLI, ...args],
+    env: { ...env, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+Deno.test({
+  name: "e2e: reproduce --profile smoke publishes the report; a rerun builds nothing; status is all fresh",
+  ...needsShared("data"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "alignsam-e2e-" });
+    const env = { ALIGNSAM_CACHE: join(tmp, "cache"), ALIGNSAM_OFFLINE: "1" };
+    const common = ["--profile", "smoke", "--data", SHARED_DATA];
+    const first = await cli(["reproduce", ...common], env);
+    assertEquals(first.code, 0, `reproduce failed:\n${first.err.slice(-3000)}`);
+    const published = first.out.match(/report: (.+report\.html)/)?.[1];
+    assert(published, `no report published:\n${first.out}`);
+    const out = join(tmp, "report.html");
+    const rep = await cli(["report", ...common, "--out", out], env);
+    assertEquals(rep.code, 0, rep.err.slice(-2000));
+    const html = await Deno.readTextFile(out);
+    for (const id of ["Supp. Table 3", "Supp. Table 4", "Supp. Table 5", "Main Table 2", "Supp. Fig. 1"]) {
+      assert(html.includes(id), `report lacks ${id}`);
+    }
+    assert(html.includes("weight-free (not SAM)"), "the report must say the segmenter is not SAM");
+    assert(!/\bNaN\b|>undefined</.test(html), "no NaN or undefined cells");
+    for (const csv of ["supp-4.csv", "supp-3.csv", "main-2.csv"]) await Deno.stat(join(tmp, csv));
+
+    const again = await cli(["reproduce", ...common], env);
+    assertEquals(again.code, 0, again.err.slice(-2000));
+    assertMatch(again.err, /\b0 item\(s\) built\b/);
+    const st = await cli(["status", ...common], env);
+    assertEquals(st.code, 0, st.err.slice(-2000));
+    assert(!/\b(stale|missing|corrupt)\b/.test(st.out), `status after a full run:\n${st.out.slice(0, 2000)}`);
+    await Deno.remove(tmp, { recursive: true });
+  },
+});
