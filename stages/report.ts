@@ -14,7 +14,7 @@ import { evalRowOf, traceInputOf } from "../reports/from_stages.ts";
 import { sharedSegmenter } from "../kernels/sam/factory.ts";
 import { readPreprocessManifest } from "./preprocess.ts";
 import { readTrainSummary, trainItems } from "./train_agent.ts";
-import { readEvalSummary } from "./evaluate.ts";
+import { readEvalSummary, trainItemOf } from "./evaluate.ts";
 import { readPersamSummary } from "./persam.ts";
 import { readStudyRows } from "./aggregate.ts";
 import { evalItem, runTasks, type Study, studyItems } from "./studies.ts";
@@ -52,7 +52,9 @@ function reportInputs(params: Params): InputRef[] {
       }
     }
   }
-  for (const item of trainItems(params)) refs.push({ stage: "train-agent", item });
+  // Every train item the studies' evaluate items read (sweeps and few-shot runs included), for
+  // the wall-time table; the training curves come from the run's own train items.
+  const trains = new Map<string, Item>(trainItems(params).map((i) => [itemLabel(i), i]));
   // Every evaluate item of the studies, so that the wall-time table covers them (traces are
   // read from the traceItems only).
   const evals = new Map<string, Item>();
@@ -62,6 +64,11 @@ function reportInputs(params: Params): InputRef[] {
       for (const item of studyItems(study, task, params).items) evals.set(itemLabel(item), item);
     }
   }
+  for (const item of evals.values()) {
+    const train = trainItemOf(item);
+    trains.set(itemLabel(train), train);
+  }
+  for (const item of trains.values()) refs.push({ stage: "train-agent", item });
   for (const item of evals.values()) refs.push({ stage: "evaluate", item });
   for (const task of tasks) {
     for (const shots of nums(params.persamShots)) {
@@ -126,6 +133,7 @@ export const reportStage: Stage = {
     };
     const sizes = new Map<string, Map<string, { width: number; height: number }>>();
     const traced = new Set(traceItems(p).map(itemLabel));
+    const curves = new Set(trainItems(p).map(itemLabel));
     for (const [i, { ref, dir }] of ctx.inputs.entries()) {
       ctx.progress(i, ctx.inputs.length, "gathering results");
       const meta = await entryMeta(dir);
@@ -138,7 +146,7 @@ export const reportStage: Stage = {
         input.skipped.push(...m.skipped.map((s) => ({ task, path: s.path, reason: s.reason })));
         sizes.set(task, new Map(m.test.map((e) => [e.stem, { width: e.width, height: e.height }])));
       } else if (ref.stage === "train-agent") {
-        input.training.push(await readTrainSummary(dir));
+        if (curves.has(itemLabel(ref.item))) input.training.push(await readTrainSummary(dir));
       } else if (ref.stage === "persam") {
         input.persam.push(await readPersamSummary(dir));
       } else if (ref.stage === "evaluate") {
