@@ -1,17 +1,19 @@
 /**
- * `deno task segment --agent DIR [--segmenter S] [--out DIR] [--T N] image...`: run a trained
- * agent (a train-agent entry directory: agent.json + agent.bin) with its SRM and a segmenter on
+ * `deno task segment --agent SPEC|DIR [--segmenter S] [--out DIR] [--T N] image...`: run a trained
+ * agent (a train-agent item spec such as task=glass,seed=0, or its entry directory) with its SRM and a segmenter on
  * new images. Writes `<stem>.mask.png` (0/255) and `<stem>.overlay.png` (the image with the
  * mask tinted and the numbered points, green = positive, red = negative; P_0 is numbered 0).
  *
  * @example
- * deno task segment --agent .alignsam/cache/train-agent/<entry> --out out/ photo.jpg
+ * deno task segment --agent task=glass,seed=0 --out out/ photo.jpg
  */
 import { basename, extname, join } from "node:path";
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
 import { helpText, parseFlags, runMain } from "./args.ts";
 import { UsageError } from "../pipeline/errors.ts";
+import { findEntry, parseItemSpec } from "../pipeline/lookup.ts";
+import { fileURLToPath } from "node:url";
 import { encodeMaskPng, readRgb } from "../data/image_io.ts";
 import { createSegmenter } from "../kernels/sam/factory.ts";
 import { loadAgentWeights } from "../kernels/agent/weights_io.ts";
@@ -22,7 +24,10 @@ import type { Point, RGBImage } from "../kernels/image.ts";
 import type { FlagSpec } from "./args.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
-  agent: { type: "string", doc: "train-agent entry directory (holds agent.json and agent.bin)" },
+  agent: {
+    type: "string",
+    doc: "the trained agent: a train-agent item spec (task=glass,seed=0) or its entry directory",
+  },
   segmenter: { type: "string", doc: "segmenter the agent was trained with", default: "weight-free" },
   out: { type: "string", doc: "output directory", default: "." },
   T: { type: "string", doc: "prompting steps (default: the agent's training T)" },
@@ -57,6 +62,14 @@ export async function overlayPng(image: RGBImage, mask: Uint8Array, points: Poin
   return new Uint8Array(buf);
 }
 
+/** A directory as given, else a train-agent item spec looked up in the cache's index. */
+async function agentDir(agent: string): Promise<string> {
+  if (!agent.includes("=")) return agent;
+  const cache = Deno.env.get("ALIGNSAM_CACHE") ??
+    fileURLToPath(new URL("../.alignsam/cache", import.meta.url));
+  return await findEntry(cache, "train-agent", parseItemSpec(agent));
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseFlags("segment", Deno.args, FLAGS, true);
   if (values.help) {
@@ -67,7 +80,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (typeof values.agent !== "string") {
-    throw new UsageError("segment: --agent DIR is required (a train-agent entry)");
+    throw new UsageError(
+      "segment: --agent is required (e.g. --agent task=glass,seed=0, or a train-agent entry directory)",
+    );
   }
   if (positionals.length === 0) {
     throw new UsageError("segment: no images given (usage: segment --agent DIR image...)");
@@ -77,7 +92,7 @@ async function main(): Promise<number> {
     throw new UsageError(`segment: --T must be an integer in 1..100, got '${values.T}'`);
   }
   const out = String(values.out ?? ".");
-  const weights = await loadAgentWeights(values.agent);
+  const weights = await loadAgentWeights(await agentDir(values.agent));
   if (weights.srm.branch === "explicit") {
     throw new UsageError(
       "segment: this agent uses the explicit SRM branch, which needs a CLIP-Surgery map per image; " +
