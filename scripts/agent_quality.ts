@@ -1,0 +1,112 @@
+/**
+ * The agent's quality-bar experiment (issue 7): per task and seed, train (E passes, K epochs, T
+ * steps; weight-free segmenter, implicit SRM, paper lr/γ/clip) and evaluate on the whole test
+ * split with the greedy policy ("rl") and uniform random cells ("random", same SRM labels).
+ * Prints one tab-separated row per (task, seed, policy) and a #curve row (first/last UpdateLog).
+ * Entries are kept under ALIGNSAM_AGENTQ (default .alignsam/agent-quality).
+ *
+ * @example
+ * ALIGNSAM_DATA=../shared/data deno run -A scripts/agent_quality.ts glass 0,1,2 10 20 15
+ */
+import { preprocessStage, readPreprocessed } from "../stages/preprocess.ts";
+import { embedCacheStage, readEmbeddings } from "../stages/embed_cache.ts";
+import type { RunContext, Stage } from "../pipeline/stage.ts";
+import { sharedSegmenter } from "../kernels/sam/factory.ts";
+import { trainAgent } from "../kernels/agent/train.ts";
+import { evaluateAgent } from "../kernels/agent/evaluate.ts";
+import { getTask } from "../data/tasks.ts";
+
+const [tasksArg = "glass", seedsArg = "0", EArg = "10", KArg = "20", TArg = "15"] = Deno.args;
+const tasks = tasksArg.split(","), seeds = seedsArg.split(",").map(Number);
+const E = Number(EArg), K = Number(KArg), T = Number(TArg);
+const root = Deno.env.get("ALIGNSAM_AGENTQ") ?? ".alignsam/agent-quality";
+const seg = await sharedSegmenter("weight-free");
+
+async function runStage(
+  stage: Stage,
+  item: { task: string },
+  params: Record<string, unknown>,
+  inputs: Record<string, string>,
+) {
+  const dir = `${root}/${stage.name}-${item.task}-${stage.name === "embed-cache" ? seg.id.slice(0, 8) : ""}`;
+  try {
+    await Deno.stat(`${dir}/${stage.outputs[0]}`);
+    return dir;
+  } catch { /* build it */ }
+  await Deno.mkdir(dir, { recursive: true });
+  const ctx = {
+    item,
+    params,
+    outDir: dir,
+    inputs: [],
+    input: (ref: { stage: string }) => inputs[ref.stage],
+    progress: () => {},
+    log: (m: string) => console.error(m),
+    memo: (_k: string, make: () => Promise<Uint8Array>) => make(),
+    signal: new AbortController().signal,
+  } as unknown as RunContext;
+  await stage.run(ctx);
+  return dir;
+}
+
+for (const task of tasks) {
+  const pre = await runStage(preprocessStage, { task }, {
+    trainCount: 50,
+    testCount: 0,
+    skipBad: false,
+    rebinarize: false,
+  }, {});
+  const emb = await runStage(embedCacheStage, { task }, { segmenter: "weight-free" }, { preprocess: pre });
+  const data = await readPreprocessed(pre);
+  const embeddings = await readEmbeddings(emb);
+  for (const seed of seeds) {
+    const t0 = performance.now();
+    const { weights, summary } = await trainAgent({
+      task,
+      samples: data.train,
+      embeddings,
+      segmenter: seg,
+      branch: "implicit",
+      T,
+      E,
+      K,
+      lr: 1e-4,
+      gamma: 0.99,
+      clipEps: 0.2,
+      qImplicit: 1,
+      qExplicit: 5,
+      feedMask: true,
+      seed,
+      onUpdate: (u) =>
+        console.error(
+          `${task} s${seed} u${u.update} fr ${u.fr.toFixed(3)} ret ${u.mean_return.toFixed(2)} H ${
+            u.entropy.toFixed(3)
+          } kl ${u.approx_kl.toFixed(4)} ev ${u.explained_variance.toFixed(3)} srm ${u.srm_loss.toFixed(3)}`,
+        ),
+    });
+    const trainS = (performance.now() - t0) / 1000;
+    for (const policy of ["rl", "random"] as const) {
+      const s = await evaluateAgent({
+        samples: data.test,
+        embeddings,
+        segmenter: seg,
+        weights,
+        policy,
+        variant: "srm",
+        T,
+        seed,
+        traceCount: 0,
+        metrics: getTask(task).metrics,
+        task,
+      });
+      const m = Object.entries(s.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(" ");
+      console.log(
+        `${task}\t${seed}\t${policy}\t${m}\ttrain ${trainS.toFixed(0)}s\tseg ${seg.id.slice(0, 12)}`,
+      );
+    }
+    const u = summary.updates;
+    console.log(
+      `#curve\t${task}\t${seed}\tfirst ${JSON.stringify(u[0])}\tlast ${JSON.stringify(u[u.length - 1])}`,
+    );
+  }
+}
