@@ -5,8 +5,6 @@
  * `[D, IDX] = bwdist(GT)`, which the weighted F-measure needs.
  */
 
-const INF = 1e20;
-
 /**
  * Distance of each foreground (non-zero) pixel to the nearest background pixel, 0 on
  * background. Everything outside the image counts as background, so a full mask's border
@@ -74,13 +72,16 @@ export function nearestForegroundSq(
   return { sq, nearest };
 }
 
+/** Buffers reused from call to call (same-size images are the common case): no allocation per row or per call. */
 let nyScratch = new Int32Array(0);
+let envV = new Int32Array(0), envZ = new Float64Array(0), envG = new Float64Array(0);
 
 /**
  * Squared distance to the nearest non-zero pixel of `feature` (at least one must exist):
  * phase 1 finds, row-major and cache-friendly, the nearest feature row in each column
- * (Meijster et al. 2000); phase 2 runs FH's lower envelope along each row. Writes the squared
- * distance into `sq` and, when given, the flat index of the nearest feature into `arg`.
+ * (Meijster et al. 2000); phase 2 runs FH's lower envelope (Algorithm 1) along each row, reading
+ * the column distances straight from phase 1 and writing the results in place. Writes the
+ * squared distance into `sq` and, when given, the flat index of the nearest feature into `arg`.
  */
 function transform2d(
   feature: Uint8Array,
@@ -91,7 +92,7 @@ function transform2d(
 ): void {
   // Phase 1: ny = row of the nearest feature in the same column (−1: none in this column).
   if (nyScratch.length < w * h) nyScratch = new Int32Array(w * h);
-  const ny = nyScratch; // fully rewritten below; reused to spare a w·h allocation per call
+  const ny = nyScratch; // fully rewritten below
   for (let x = 0; x < w; x++) ny[x] = feature[x] ? 0 : -1;
   for (let y = 1; y < h; y++) {
     for (let x = 0, i = y * w; x < w; x++, i++) ny[i] = feature[i] ? y : ny[i - w];
@@ -103,59 +104,40 @@ function transform2d(
     }
   }
   // Phase 2: along rows, f(x') = (column distance)²; nearest = argmin_x' (x − x')² + f(x').
-  const line = new Float64Array(w), d = new Float64Array(w), a = new Int32Array(w);
-  const v = new Int32Array(w), z = new Float64Array(w + 1), g = new Float64Array(w);
+  if (envV.length < w) {
+    (envV = new Int32Array(w)), (envZ = new Float64Array(w + 1)), (envG = new Float64Array(w));
+  }
+  const v = envV, z = envZ, g = envG;
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    for (let x = 0; x < w; x++) {
-      const r = ny[row + x];
-      line[x] = r < 0 ? INF : (y - r) * (y - r);
+    // Envelope: parabola k has vertex v[k], height g[k] = f(v[k]) + v[k]², and rules from z[k].
+    // Columns without a feature (f = ∞) never win, so they are left out of it (at least one
+    // column has a feature, since the image has one and phase 1 spread it down its column).
+    let k = -1;
+    for (let q = 0; q < w; q++) {
+      const r = ny[row + q];
+      if (r < 0) continue;
+      const gq = (y - r) * (y - r) + q * q;
+      let s = -Infinity;
+      while (k >= 0) {
+        s = (gq - g[k]) / (2 * (q - v[k]));
+        if (s > z[k]) break;
+        k--;
+      }
+      if (k < 0) s = -Infinity;
+      k++;
+      v[k] = q;
+      g[k] = gq;
+      z[k] = s;
     }
-    dt1d(line, w, d, a, v, z, g);
-    for (let x = 0; x < w; x++) sq[row + x] = d[x]; // exact integers
-    if (arg) { for (let x = 0; x < w; x++) arg[row + x] = ny[row + a[x]] * w + a[x]; }
-  }
-}
-
-/**
- * 1-D squared distance transform of f[0..n) into d, nearest sample into a (FH Algorithm 1).
- * Samples at INF (no feature in that column) never win, so they are left out of the lower
- * envelope: faster, and no arithmetic on 1e20 (at least one sample must be finite).
- */
-function dt1d(
-  f: Float64Array,
-  n: number,
-  d: Float64Array,
-  a: Int32Array,
-  v: Int32Array,
-  z: Float64Array,
-  g: Float64Array,
-): void {
-  // Envelope: parabola k has vertex v[k], height g[k] = f(v[k]) + v[k]², and rules from z[k].
-  let k = -1;
-  for (let q = 0; q < n; q++) {
-    const fq = f[q];
-    if (fq >= INF) continue;
-    const gq = fq + q * q;
-    let s = -Infinity;
-    while (k >= 0) {
-      s = (gq - g[k]) / (2 * (q - v[k]));
-      if (s > z[k]) break;
-      k--;
+    z[k + 1] = Infinity;
+    let j = 0;
+    for (let q = 0; q < w; q++) {
+      while (z[j + 1] < q) j++;
+      const p = v[j], dq = q - p;
+      sq[row + q] = g[j] - p * p + dq * dq; // = f(p) + (q − p)², exact integers
+      if (arg) arg[row + q] = ny[row + p] * w + p;
     }
-    if (k < 0) s = -Infinity;
-    k++;
-    v[k] = q;
-    g[k] = gq;
-    z[k] = s;
-  }
-  z[k + 1] = Infinity;
-  let j = 0;
-  for (let q = 0; q < n; q++) {
-    while (z[j + 1] < q) j++;
-    const p = v[j], dq = q - p;
-    d[q] = g[j] - p * p + dq * dq; // = f(p) + (q − p)², exact for integer inputs
-    a[q] = p;
   }
 }
 

@@ -175,7 +175,16 @@ export interface SoftStats {
 }
 
 export function softStats(pred: Float32Array, gt: Uint8Array, ignore?: Uint8Array): SoftStats {
-  const hist = histogram(pred, gt, ignore);
+  return softStatsFromHistogram(pred, gt, ignore, histogram(pred, gt, ignore));
+}
+
+/** `softStats` from a histogram already gathered (allMetrics' shared pass, pass.ts). */
+export function softStatsFromHistogram(
+  pred: Float32Array,
+  gt: Uint8Array,
+  ignore: Uint8Array | undefined,
+  hist: Histogram,
+): SoftStats {
   const { tp, fp } = thresholdCounts(hist);
   const thr = adaptiveThreshold(hist.n === 0 ? 0 : hist.sum / hist.n);
   return { hist, tp, fp, adaptive: confusion(pred, gt, ignore, thr) };

@@ -32,7 +32,18 @@ export function fmeasureWeighted(
   return fmeasureWeightedUnchecked(pred, gt, w, h, ignore, beta2);
 }
 
-/** `fmeasureWeighted` without input validation (for `allMetrics`, which validates once). */
+/** Inclusive bounding box of a mask's non-zero pixels (x1 < x0 when there is none). */
+export interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/**
+ * `fmeasureWeighted` without input validation (for `allMetrics`, which validates once and passes
+ * the box of the non-ignored GT foreground from its shared pass, pass.ts).
+ */
 export function fmeasureWeightedUnchecked(
   pred: Pred,
   gt: Uint8Array,
@@ -40,21 +51,21 @@ export function fmeasureWeightedUnchecked(
   h: number,
   ignore?: Uint8Array,
   beta2 = BETA2_WEIGHTED,
+  box?: Box,
 ): number {
-  const g = ignore ? gt.map((v, i) => (ignore[i] ? 0 : v)) : gt;
-  if (scratch.sq.length !== w * h) scratch = { sq: new Int32Array(w * h), nearest: new Int32Array(w * h) };
+  if (scratch.sq.length !== w * h) {
+    scratch = { sq: new Int32Array(w * h), nearest: new Int32Array(w * h), g: new Uint8Array(w * h) };
+  }
+  let g = gt;
+  if (ignore) {
+    g = scratch.g;
+    for (let i = 0; i < g.length; i++) g[i] = ignore[i] ? 0 : gt[i];
+  }
+  const { x0, x1, y0, y1 } = box ?? boundingBox(g, w, h);
+  if (x1 < x0) return 0; // no GT foreground
   const { sq, nearest } = nearestForegroundSq(g, w, h, scratch);
-  if (nearest[0] < 0) return 0; // no GT foreground
   // EA is only read on GT foreground (E := min(E, EA) there), so Et and the Gaussian are only
   // needed on the GT's bounding box grown by the kernel radius 3.
-  let x0 = w, x1 = -1, y0 = h, y1 = -1;
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      if (g[i]) {
-        (x0 = Math.min(x0, x)), (x1 = Math.max(x1, x)), (y0 = Math.min(y0, y)), (y1 = Math.max(y1, y));
-      }
-    }
-  }
   const ex0 = Math.max(0, x0 - 3), ex1 = Math.min(w - 1, x1 + 3);
   const ey0 = Math.max(0, y0 - 3), ey1 = Math.min(h - 1, y1 + 3);
   const bw = ex1 - ex0 + 1, bh = ey1 - ey0 + 1, cw = x1 - x0 + 1;
@@ -78,24 +89,25 @@ export function fmeasureWeightedUnchecked(
       tmp[r * cw + x - x0] = acc;
     }
   }
+  // Foreground errors: only inside the box, each min(E, EA) with EA the vertical pass there.
   let nFg = 0, ewFg = 0, ewBg = 0;
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      if (ignore && ignore[i]) continue;
-      if (g[i]) {
-        nFg++;
-        let ea = 0; // vertical pass at this pixel
-        for (let k = -3; k <= 3; k++) {
-          const yy = y + k;
-          if (yy >= ey0 && yy <= ey1) ea += KERNEL[k + 3] * tmp[(yy - ey0) * cw + x - x0];
-        }
-        const e = 1 - pred[i];
-        ewFg += ea < e ? ea : e;
-      } else if (pred[i] !== 0) {
-        // B = 2 − exp(ln 0.5 / 5 · distance to the GT) weighs false positives far from it more.
-        ewBg += pred[i] * importance(sq[i]);
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0, i = y * w + x0; x <= x1; x++, i++) {
+      if (!g[i]) continue; // g is 0 on ignored pixels
+      nFg++;
+      let ea = 0;
+      for (let k = -3; k <= 3; k++) {
+        const yy = y + k;
+        if (yy >= ey0 && yy <= ey1) ea += KERNEL[k + 3] * tmp[(yy - ey0) * cw + x - x0];
       }
+      const e = 1 - pred[i];
+      ewFg += ea < e ? ea : e;
     }
+  }
+  // B = 2 − exp(ln 0.5 / 5 · distance to the GT) weighs false positives far from it more.
+  for (let i = 0; i < g.length; i++) {
+    if (g[i] || pred[i] === 0 || (ignore && ignore[i])) continue;
+    ewBg += pred[i] * importance(sq[i]);
   }
   const tpw = nFg - ewFg;
   const r = 1 - ewFg / nFg;
@@ -103,8 +115,20 @@ export function fmeasureWeightedUnchecked(
   return ((1 + beta2) * r * p) / (r + beta2 * p + EPS);
 }
 
-/** EDT buffers reused from call to call (same-size images are the common case). */
-let scratch = { sq: new Int32Array(0), nearest: new Int32Array(0) };
+function boundingBox(g: Uint8Array, w: number, h: number): Box {
+  let x0 = w, x1 = -1, y0 = h, y1 = -1;
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      if (g[i]) {
+        (x0 = Math.min(x0, x)), (x1 = Math.max(x1, x)), (y0 = Math.min(y0, y)), (y1 = Math.max(y1, y));
+      }
+    }
+  }
+  return { x0, x1, y0, y1 };
+}
+
+/** EDT buffers and the ignore-masked GT, reused from call to call (same-size images are the common case). */
+let scratch = { sq: new Int32Array(0), nearest: new Int32Array(0), g: new Uint8Array(0) };
 
 /**
  * B = 2 − exp(ln 0.5 / 5 · d) for a background pixel at squared distance sq = d² from the GT.

@@ -1,16 +1,19 @@
 /**
  * Every per-image mask metric of the paper (Tables 2–3) in one call, sharing the passes: one
- * histogram + one adaptive-threshold pass feed F_β and E_φ; IoU, MAE and BER share one
- * confusion pass. Conventions: README.md in this folder.
+ * pass (pass.ts) validates and gathers the confusion at 0.5 (IoU, BER), MAE, the histogram
+ * (F_β/E_φ curves), S_α's moments and the GT box; then one adaptive-threshold pass (F_β/E_φ),
+ * the EDT + Gaussian of weighted F, and S_α's quadrant passes. Conventions: README.md here.
  */
 import { type BerCounts, berFromCounts } from "./ber.ts";
-import { checkInputs, confusion, type CurveScore, isSoft, type Pred, single, softStats } from "./common.ts";
+import { checkInputs, isSoft, type Pred, single, softStatsFromHistogram } from "./common.ts";
 import { eFromCounts, emeasureFromStats } from "./emeasure.ts";
 import { fFromCounts, fmeasureFromStats } from "./fmeasure.ts";
 import { fmeasureWeightedUnchecked } from "./fmeasure_weighted.ts";
 import { type IouCounts, iouFromCounts } from "./iou.ts";
-import { maeUnchecked } from "./mae.ts";
-import { smeasureUnchecked } from "./smeasure.ts";
+import { pixelSums } from "./pass.ts";
+import { smeasureFromSums } from "./smeasure.ts";
+
+import type { CurveScore } from "./common.ts";
 
 export type { CurveScore, Pred } from "./common.ts";
 // The single-metric and dataset-level functions, so callers need one import.
@@ -79,14 +82,18 @@ export function metricsFor(
       throw new RangeError(`unknown metric "${n}" (known: ${METRIC_NAMES.join(", ")})`);
     }
   }
-  checkInputs("allMetrics", pred, gt, ignore);
-  if (gt.length !== width * height) {
+  if (pred.length !== gt.length || (ignore && ignore.length !== gt.length) || gt.length !== width * height) {
+    checkInputs("allMetrics", pred, gt, ignore); // throws, naming the sizes or a bad value
     throw new RangeError(`allMetrics: ${gt.length} values for ${width}×${height}`);
   }
   const want = new Set(names);
   const soft = isSoft(pred);
   const out: Partial<MaskMetrics> & { soft: boolean } = { soft };
-  const c = confusion(pred, gt, ignore);
+  // One pass gathers what every metric but the spatial ones' second passes needs (pass.ts);
+  // it also validates, and checkInputs re-runs only to name the bad value.
+  const sums = pixelSums(pred, gt, width, height, ignore);
+  if (!sums.valid) checkInputs("allMetrics", pred, gt, ignore);
+  const c = sums.confusion, n = sums.structure.n;
   if (want.has("iou")) {
     out.iouCounts = { inter: c.tp, union: c.tp + c.fp + c.fn };
     out.iou = iouFromCounts(out.iouCounts);
@@ -95,19 +102,20 @@ export function metricsFor(
     out.berCounts = { tp: c.tp, tn: c.tn, np: c.tp + c.fn, nn: c.tn + c.fp };
     out.ber = berFromCounts(out.berCounts);
   }
-  if (want.has("mae")) out.mae = maeUnchecked(pred, gt, ignore);
+  if (want.has("mae")) out.mae = n === 0 ? 0 : sums.absErr / n;
   if (want.has("fbeta") || want.has("ephi")) {
-    if (soft) {
-      const s = softStats(pred, gt, ignore);
+    if (sums.hist) {
+      const s = softStatsFromHistogram(pred as Float32Array, gt, ignore, sums.hist);
       if (want.has("fbeta")) out.fbeta = fmeasureFromStats(s);
       if (want.has("ephi")) out.ephi = emeasureFromStats(s);
     } else {
-      const n = c.tp + c.fp + c.fn + c.tn;
       if (want.has("fbeta")) out.fbeta = single(fFromCounts(c.tp, c.tp + c.fp, c.tp + c.fn));
       if (want.has("ephi")) out.ephi = single(eFromCounts(c.tp, c.fp, c.tp + c.fn, n));
     }
   }
-  if (want.has("fbeta_w")) out.fbeta_w = fmeasureWeightedUnchecked(pred, gt, width, height, ignore);
-  if (want.has("salpha")) out.salpha = smeasureUnchecked(pred, gt, width, height, ignore);
+  if (want.has("fbeta_w")) {
+    out.fbeta_w = fmeasureWeightedUnchecked(pred, gt, width, height, ignore, undefined, sums.box);
+  }
+  if (want.has("salpha")) out.salpha = smeasureFromSums(sums.structure, pred, gt, width, height, ignore);
   return out;
 }

@@ -11,6 +11,7 @@
  * centroid and quadrant weight (the reference has no ignore; with none it is unchanged).
  */
 import { checkInputs, EPS, type Pred } from "./common.ts";
+import { pixelSums, type StructureSums } from "./pass.ts";
 
 /**
  * @example
@@ -38,24 +39,26 @@ export function smeasureUnchecked(
   ignore?: Uint8Array,
   alpha = 0.5,
 ): number {
-  let n = 0, nFg = 0, sumP = 0, sx = 0, sy = 0;
-  let fgSum = 0, fgSq = 0, bgSum = 0, bgSq = 0;
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      if (ignore && ignore[i]) continue;
-      const p = pred[i];
-      n++;
-      sumP += p;
-      if (gt[i]) (nFg++, sx += x, sy += y, fgSum += p, fgSq += p * p);
-      else (bgSum += 1 - p, bgSq += (1 - p) * (1 - p));
-    }
-  }
+  return smeasureFromSums(pixelSums(pred, gt, w, h, ignore).structure, pred, gt, w, h, ignore, alpha);
+}
+
+/** S_α from its first-pass sums (pass.ts gathers them in allMetrics' shared pass). */
+export function smeasureFromSums(
+  s: StructureSums,
+  pred: Pred,
+  gt: Uint8Array,
+  w: number,
+  h: number,
+  ignore?: Uint8Array,
+  alpha = 0.5,
+): number {
+  const { n, nFg, sumP } = s;
   if (n === 0) return 1;
   if (nFg === 0) return 1 - sumP / n;
   if (nFg === n) return sumP / n;
   const u = nFg / n;
-  const object = u * sObject(fgSum, fgSq, nFg) + (1 - u) * sObject(bgSum, bgSq, n - nFg);
-  const cx = roundHalfEven(sx / nFg) + 1, cy = roundHalfEven(sy / nFg) + 1;
+  const object = u * sObject(s.fgSum, s.fgSq, nFg) + (1 - u) * sObject(s.bgSum, s.bgSq, n - nFg);
+  const cx = roundHalfEven(s.sx / nFg) + 1, cy = roundHalfEven(s.sy / nFg) + 1;
   const region = sRegion(pred, gt, w, h, ignore, cx, cy, n);
   return Math.max(0, alpha * object + (1 - alpha) * region);
 }
