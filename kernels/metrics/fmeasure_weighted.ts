@@ -70,7 +70,9 @@ export function fmeasureWeightedUnchecked(
   const ey0 = Math.max(0, y0 - 3), ey1 = Math.min(h - 1, y1 + 3);
   const bw = ex1 - ex0 + 1, bh = ey1 - ey0 + 1, cw = x1 - x0 + 1;
   // Et: E on the GT, E of the nearest GT pixel (= 1 − pred there) on the background, 0 ignored.
-  const et = new Float32Array(bw * bh);
+  if (blur.et.length < bw * bh) blur.et = new Float32Array(bw * bh);
+  if (blur.tmp.length < cw * bh) blur.tmp = new Float32Array(cw * bh);
+  const { et, tmp } = blur; // fully rewritten on the box below
   for (let y = ey0; y < ey1 + 1; y++) {
     for (let x = ex0, i = y * w + ex0; x <= ex1; x++, i++) {
       const src = ignore && ignore[i] ? -1 : nearest[i];
@@ -78,36 +80,31 @@ export function fmeasureWeightedUnchecked(
     }
   }
   // Horizontal pass of fspecial('gaussian', 7, 5) on columns x0..x1 (zero outside the image).
-  const tmp = new Float32Array(cw * bh);
   for (let r = 0; r < bh; r++) {
-    for (let x = x0; x <= x1; x++) {
-      let acc = 0;
-      for (let k = -3; k <= 3; k++) {
-        const xx = x + k;
-        if (xx >= ex0 && xx <= ex1) acc += KERNEL[k + 3] * et[r * bw + xx - ex0];
-      }
-      tmp[r * cw + x - x0] = acc;
+    for (let x = x0, j = r * bw + x0 - ex0; x <= x1; x++, j++) {
+      tmp[r * cw + x - x0] = x - 3 >= ex0 && x + 3 <= ex1
+        ? tap7(et, j, 1)
+        : tapClipped(et, j, 1, x - ex0, ex1 - x);
     }
   }
   // Foreground errors: only inside the box, each min(E, EA) with EA the vertical pass there.
   let nFg = 0, ewFg = 0, ewBg = 0;
   for (let y = y0; y <= y1; y++) {
-    for (let x = x0, i = y * w + x0; x <= x1; x++, i++) {
+    const inside = y - 3 >= ey0 && y + 3 <= ey1;
+    for (let x = x0, i = y * w + x0, j = (y - ey0) * cw; x <= x1; x++, i++, j++) {
       if (!g[i]) continue; // g is 0 on ignored pixels
       nFg++;
-      let ea = 0;
-      for (let k = -3; k <= 3; k++) {
-        const yy = y + k;
-        if (yy >= ey0 && yy <= ey1) ea += KERNEL[k + 3] * tmp[(yy - ey0) * cw + x - x0];
-      }
+      const ea = inside ? tap7(tmp, j, cw) : tapClipped(tmp, j, cw, y - ey0, ey1 - y);
       const e = 1 - pred[i];
       ewFg += ea < e ? ea : e;
     }
   }
   // B = 2 − exp(ln 0.5 / 5 · distance to the GT) weighs false positives far from it more.
+  const table = importanceTable();
   for (let i = 0; i < g.length; i++) {
     if (g[i] || pred[i] === 0 || (ignore && ignore[i])) continue;
-    ewBg += pred[i] * importance(sq[i]);
+    const d2 = sq[i];
+    ewBg += pred[i] * (d2 < B_TABLE_SQ ? table[d2] : importanceAt(d2));
   }
   const tpw = nFg - ewFg;
   const r = 1 - ewFg / nFg;
@@ -130,6 +127,25 @@ function boundingBox(g: Uint8Array, w: number, h: number): Box {
 /** EDT buffers and the ignore-masked GT, reused from call to call (same-size images are the common case). */
 let scratch = { sq: new Int32Array(0), nearest: new Int32Array(0), g: new Uint8Array(0) };
 
+/** Gaussian buffers (Et on the grown box, the horizontal pass), reused like `scratch`. */
+const blur = { et: new Float32Array(0), tmp: new Float32Array(0) };
+
+/**
+ * The 7 taps k = −3..3 of KERNEL around src[j], `stride` apart, summed in k order (the order
+ * the sums are bit-identical in, whichever path computes them).
+ */
+function tap7(src: Float32Array, j: number, stride: number): number {
+  return K0 * src[j - 3 * stride] + K1 * src[j - 2 * stride] + K2 * src[j - stride] + K3 * src[j] +
+    K4 * src[j + stride] + K5 * src[j + 2 * stride] + K6 * src[j + 3 * stride];
+}
+
+/** `tap7` near the border: only the taps with −before ≤ k ≤ after (zero outside). */
+function tapClipped(src: Float32Array, j: number, stride: number, before: number, after: number): number {
+  let acc = 0;
+  for (let k = -3; k <= 3; k++) if (k >= -before && k <= after) acc += KERNEL[k + 3] * src[j + k * stride];
+  return acc;
+}
+
 /**
  * B = 2 − exp(ln 0.5 / 5 · d) for a background pixel at squared distance sq = d² from the GT.
  * sq is an integer, so distances under 128 px come from a table built once (one exp per pixel
@@ -137,13 +153,16 @@ let scratch = { sq: new Int32Array(0), nearest: new Int32Array(0), g: new Uint8A
  */
 const B_TABLE_SQ = 128 * 128;
 let bTable: Float64Array | undefined;
-function importance(sq: number): number {
-  if (sq >= B_TABLE_SQ) return 2 - Math.exp((Math.LN2 / -5) * Math.sqrt(sq));
+function importanceTable(): Float64Array {
   if (!bTable) {
     bTable = new Float64Array(B_TABLE_SQ);
-    for (let k = 0; k < B_TABLE_SQ; k++) bTable[k] = 2 - Math.exp((Math.LN2 / -5) * Math.sqrt(k));
+    for (let k = 0; k < B_TABLE_SQ; k++) bTable[k] = importanceAt(k);
   }
-  return bTable[sq];
+  return bTable;
+}
+
+function importanceAt(sq: number): number {
+  return 2 - Math.exp((Math.LN2 / -5) * Math.sqrt(sq));
 }
 
 /** MATLAB fspecial('gaussian', 7, 5) is separable: the normalised 1-D factor. */
@@ -152,3 +171,4 @@ const KERNEL = (() => {
   const s = k.reduce((a, b) => a + b, 0);
   return Float64Array.from(k, (v) => v / s);
 })();
+const [K0, K1, K2, K3, K4, K5, K6] = KERNEL;
