@@ -9,7 +9,8 @@
 import process from "node:process";
 import type { BenchRow } from "./row.ts";
 import { allMetrics, metricsFor, type Pred } from "../kernels/metrics/index.ts";
-import { edt } from "../kernels/masks/distance.ts";
+import { edt, nearestForegroundSq } from "../kernels/masks/distance.ts";
+import { pixelSums } from "../kernels/metrics/pass.ts";
 import { evalMasks } from "../cli/eval_masks.ts";
 import { SHARED_DATA } from "../tests/_shared.ts";
 
@@ -65,6 +66,10 @@ export async function bench(): Promise<BenchRow[]> {
   ms("weighted F_β only, 640×480 soft", () => metricsFor(["fbeta_w"], soft, gt, W, H));
   ms("S_α only, 640×480 soft", () => metricsFor(["salpha"], soft, gt, W, H));
   ms("EDT (click protocol), 640×480", () => edt(gt, W, H));
+  // Breakdown of allMetrics (soft): the shared pixel pass, and weighted F's nearest-GT EDT.
+  ms("allMetrics' shared pixel pass, 640×480 soft", () => pixelSums(soft, true, gt, W, H));
+  const buf = { sq: new Int32Array(W * H), nearest: new Int32Array(W * H) };
+  ms("nearest-GT EDT of weighted F_β, 640×480", () => nearestForegroundSq(gt, W, H, buf));
 
   const masks = `${SHARED_DATA}/glass/test/masks`;
   const t0 = performance.now(), c0 = process.cpuUsage();

@@ -10,7 +10,7 @@ import { eFromCounts, emeasureFromStats } from "./emeasure.ts";
 import { fFromCounts, fmeasureFromStats } from "./fmeasure.ts";
 import { fmeasureWeightedUnchecked } from "./fmeasure_weighted.ts";
 import { type IouCounts, iouFromCounts } from "./iou.ts";
-import { pixelSums } from "./pass.ts";
+import { asFloat, pixelSums } from "./pass.ts";
 import { smeasureFromSums } from "./smeasure.ts";
 
 import type { CurveScore } from "./common.ts";
@@ -91,7 +91,8 @@ export function metricsFor(
   const out: Partial<MaskMetrics> & { soft: boolean } = { soft };
   // One pass gathers what every metric but the spatial ones' second passes needs (pass.ts);
   // it also validates, and checkInputs re-runs only to name the bad value.
-  const sums = pixelSums(pred, gt, width, height, ignore);
+  const p = asFloat(pred); // one array type in every hot loop (pass.ts)
+  const sums = pixelSums(p, soft, gt, width, height, ignore);
   if (!sums.valid) checkInputs("allMetrics", pred, gt, ignore);
   const c = sums.confusion, n = sums.structure.n;
   if (want.has("iou")) {
@@ -105,7 +106,7 @@ export function metricsFor(
   if (want.has("mae")) out.mae = n === 0 ? 0 : sums.absErr / n;
   if (want.has("fbeta") || want.has("ephi")) {
     if (sums.hist) {
-      const s = softStatsFromHistogram(pred as Float32Array, gt, ignore, sums.hist);
+      const s = softStatsFromHistogram(p, gt, ignore, sums.hist);
       if (want.has("fbeta")) out.fbeta = fmeasureFromStats(s);
       if (want.has("ephi")) out.ephi = emeasureFromStats(s);
     } else {
@@ -114,8 +115,8 @@ export function metricsFor(
     }
   }
   if (want.has("fbeta_w")) {
-    out.fbeta_w = fmeasureWeightedUnchecked(pred, gt, width, height, ignore, undefined, sums.box);
+    out.fbeta_w = fmeasureWeightedUnchecked(p, gt, width, height, ignore, undefined, sums.box);
   }
-  if (want.has("salpha")) out.salpha = smeasureFromSums(sums.structure, pred, gt, width, height, ignore);
+  if (want.has("salpha")) out.salpha = smeasureFromSums(sums.structure, p, gt, width, height, ignore);
   return out;
 }

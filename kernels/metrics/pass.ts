@@ -8,6 +8,21 @@
  */
 import { BINS, type Confusion, type Histogram, isSoft, type Pred, SOFT_THRESHOLD } from "./common.ts";
 
+let floatScratch = new Float32Array(0);
+
+/**
+ * A binary mask's 0/1 as a Float32Array (the same numbers, so every sum is unchanged), in a
+ * buffer reused from call to call; a soft map as is. The hot loops then only ever see one array
+ * type: fed both, V8 compiled them polymorphic and weighted F ran ~2× slower after a binary map.
+ * The result is only valid until the next call.
+ */
+export function asFloat(pred: Pred): Float32Array {
+  if (isSoft(pred)) return pred;
+  if (floatScratch.length !== pred.length) floatScratch = new Float32Array(pred.length);
+  floatScratch.set(pred);
+  return floatScratch;
+}
+
 /** S_α's first-pass sums (smeasure.ts): over non-ignored pixels, fg = GT foreground. */
 export interface StructureSums {
   n: number;
@@ -37,9 +52,18 @@ export interface PixelSums {
   valid: boolean;
 }
 
-/** [h, w] arrays of equal length (checked by the caller). */
-export function pixelSums(pred: Pred, gt: Uint8Array, w: number, h: number, ignore?: Uint8Array): PixelSums {
-  const soft = isSoft(pred);
+/**
+ * [h, w] arrays of equal length (checked by the caller); `pred` from `asFloat`, `soft` whether it
+ * was a soft map (histogram, ≥ 0.5) or a binary mask (p ≠ 0, values checked to be 0/1).
+ */
+export function pixelSums(
+  pred: Float32Array,
+  soft: boolean,
+  gt: Uint8Array,
+  w: number,
+  h: number,
+  ignore?: Uint8Array,
+): PixelSums {
   const fg = soft ? new Float64Array(BINS) : undefined, bg = soft ? new Float64Array(BINS) : undefined;
   let tp = 0, fp = 0, fn = 0, tn = 0, absErr = 0;
   let n = 0, nFg = 0, sumP = 0, sx = 0, sy = 0, fgSum = 0, fgSq = 0, bgSum = 0, bgSq = 0;

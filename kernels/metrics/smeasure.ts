@@ -10,8 +10,8 @@
  * one-pixel sets use n − 1 → 1. Ignored pixels are left out of every mean, deviation,
  * centroid and quadrant weight (the reference has no ignore; with none it is unchanged).
  */
-import { checkInputs, EPS, type Pred } from "./common.ts";
-import { pixelSums, type StructureSums } from "./pass.ts";
+import { checkInputs, EPS, isSoft, type Pred } from "./common.ts";
+import { asFloat, pixelSums, type StructureSums } from "./pass.ts";
 
 /**
  * @example
@@ -39,7 +39,8 @@ export function smeasureUnchecked(
   ignore?: Uint8Array,
   alpha = 0.5,
 ): number {
-  return smeasureFromSums(pixelSums(pred, gt, w, h, ignore).structure, pred, gt, w, h, ignore, alpha);
+  const p = asFloat(pred);
+  return smeasureFromSums(pixelSums(p, isSoft(pred), gt, w, h, ignore).structure, p, gt, w, h, ignore, alpha);
 }
 
 /** S_α from its first-pass sums (pass.ts gathers them in allMetrics' shared pass). */
