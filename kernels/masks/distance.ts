@@ -113,18 +113,23 @@ function transform2d(
     // Envelope: parabola k has vertex v[k], height g[k] = f(v[k]) + v[k]², and rules from z[k].
     // Columns without a feature (f = ∞) never win, so they are left out of it (at least one
     // column has a feature, since the image has one and phase 1 spread it down its column).
-    let k = -1;
-    for (let q = 0; q < w; q++) {
+    // The first feature column opens the envelope with z[0] = −∞, so the pops below stop at
+    // k = 0 without a bounds test (s is finite: q > v[k]).
+    let q0 = 0;
+    while (ny[row + q0] < 0) q0++;
+    let k = 0;
+    v[0] = q0;
+    g[0] = (y - ny[row + q0]) * (y - ny[row + q0]) + q0 * q0;
+    z[0] = -Infinity;
+    for (let q = q0 + 1; q < w; q++) {
       const r = ny[row + q];
       if (r < 0) continue;
       const gq = (y - r) * (y - r) + q * q;
-      let s = -Infinity;
-      while (k >= 0) {
-        s = (gq - g[k]) / (2 * (q - v[k]));
-        if (s > z[k]) break;
+      let s = (gq - g[k]) / (2 * (q - v[k]));
+      while (s <= z[k]) {
         k--;
+        s = (gq - g[k]) / (2 * (q - v[k]));
       }
-      if (k < 0) s = -Infinity;
       k++;
       v[k] = q;
       g[k] = gq;
