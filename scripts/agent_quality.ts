@@ -3,10 +3,14 @@
  * steps; weight-free segmenter, implicit SRM, paper lr/γ/clip) and evaluate on the whole test
  * split with the greedy policy ("rl") and uniform random cells ("random", same SRM labels).
  * Prints one tab-separated row per (task, seed, policy) and a #curve row (first/last UpdateLog).
- * Entries are kept under ALIGNSAM_AGENTQ (default .alignsam/agent-quality).
+ * Entries are kept under ALIGNSAM_AGENTQ (default .alignsam/agent-quality). The optional 6th
+ * argument lists the evaluation's SRM labelling thresholds τ (y_r > τ → positive; default 0.5,
+ * kernels/agent/label.ts), each evaluated on the same trained agent; training keeps 0.5.
+ * Choose τ on a validation split, never on the test split.
  *
  * @example
  * ALIGNSAM_DATA=../shared/data deno run -A scripts/agent_quality.ts glass 0,1,2 10 20 15
+ * ALIGNSAM_DATA=../shared/data deno run -A scripts/agent_quality.ts saliency 0,1,2 10 20 15 0.5,0.8
  */
 import { preprocessStage, readPreprocessed } from "../stages/preprocess.ts";
 import { embedCacheStage, readEmbeddings } from "../stages/embed_cache.ts";
@@ -16,9 +20,12 @@ import { trainAgent } from "../kernels/agent/train.ts";
 import { evaluateAgent } from "../kernels/agent/evaluate.ts";
 import { getTask } from "../data/tasks.ts";
 
-const [tasksArg = "glass", seedsArg = "0", EArg = "10", KArg = "20", TArg = "15"] = Deno.args;
+const [tasksArg = "glass", seedsArg = "0", EArg = "10", KArg = "20", TArg = "15", tauArg = "0.5"] = Deno.args;
 const tasks = tasksArg.split(","), seeds = seedsArg.split(",").map(Number);
-const E = Number(EArg), K = Number(KArg), T = Number(TArg);
+const E = Number(EArg), K = Number(KArg), T = Number(TArg), taus = tauArg.split(",").map(Number);
+for (const tau of taus) {
+  if (!(tau > 0 && tau < 1)) throw new RangeError(`SRM threshold τ in "${tauArg}": expected 0 < τ < 1`);
+}
 const root = Deno.env.get("ALIGNSAM_AGENTQ") ?? ".alignsam/agent-quality";
 const seg = await sharedSegmenter("weight-free");
 
@@ -85,24 +92,29 @@ for (const task of tasks) {
         ),
     });
     const trainS = (performance.now() - t0) / 1000;
-    for (const policy of ["rl", "random"] as const) {
-      const s = await evaluateAgent({
-        samples: data.test,
-        embeddings,
-        segmenter: seg,
-        weights,
-        policy,
-        variant: "srm",
-        T,
-        seed,
-        traceCount: 0,
-        metrics: getTask(task).metrics,
-        task,
-      });
-      const m = Object.entries(s.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(" ");
-      console.log(
-        `${task}\t${seed}\t${policy}\t${m}\ttrain ${trainS.toFixed(0)}s\tseg ${seg.id.slice(0, 12)}`,
-      );
+    for (const srmThreshold of taus) {
+      for (const policy of ["rl", "random"] as const) {
+        const s = await evaluateAgent({
+          samples: data.test,
+          embeddings,
+          segmenter: seg,
+          weights,
+          policy,
+          variant: "srm",
+          T,
+          seed,
+          traceCount: 0,
+          srmThreshold,
+          metrics: getTask(task).metrics,
+          task,
+        });
+        const m = Object.entries(s.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(" ");
+        console.log(
+          `${task}\t${seed}\t${policy}\ttau=${srmThreshold}\t${m}\ttrain ${trainS.toFixed(0)}s\tseg ${
+            seg.id.slice(0, 12)
+          }`,
+        );
+      }
     }
     const u = summary.updates;
     console.log(

@@ -75,6 +75,8 @@ export interface EpisodeOptions {
   feedMask: boolean;
   multimask: boolean;
   rng: Rng;
+  /** y_r threshold of the "srm" label (default 0.5, kernels/agent/label.ts) */
+  srmThreshold?: number;
   onStep?: (s: EpisodeStep) => void;
 }
 
@@ -107,7 +109,12 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeStep[]> {
   record({ t: 0, action: -1, point: p0[0], fg: false, points: p0.slice(), decoded: await env.reset(p0) });
   const labelAt = (action: number, mask: Float32Array, yr?: Float32Array) => {
     const { x, y } = env.cellPoint(action);
-    return labelFor(o.variant, x, y, emb, { yr, prevMask: mask, clipMap: o.clipMap });
+    return labelFor(o.variant, x, y, emb, {
+      yr,
+      prevMask: mask,
+      clipMap: o.clipMap,
+      srmThreshold: o.srmThreshold,
+    });
   };
   const predict = (mask: Float32Array) =>
     needsSrm(o.variant) ? loaded.srm.predict(srmInput(emb, mask, o.clipMap)) : undefined;

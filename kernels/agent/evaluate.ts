@@ -33,6 +33,8 @@ export interface EvaluateOptions {
   metrics: string[];
   feedMask?: boolean;
   multimask?: boolean;
+  /** y_r threshold of the "srm" label (default 0.5, kernels/agent/label.ts) */
+  srmThreshold?: number;
   task?: string;
   dataset?: string;
   /** E of the training run, recorded in the summary */
@@ -86,6 +88,7 @@ export async function evaluateAgent(o: EvaluateOptions): Promise<EvalSummary> {
         T: o.T,
         feedMask: o.feedMask ?? true,
         multimask: o.multimask ?? false,
+        srmThreshold: o.srmThreshold,
         rng,
         onStep: (st) => {
           const iou = score(st.decoded.mask).iou!;

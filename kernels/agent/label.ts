@@ -1,7 +1,11 @@
 /**
  * The label (positive 1 / negative 0) of a point the agent chose, behind one option: the paper's
  * SRM and the ablations of supplementary Table 3 (RL+SRM, RL+SCLIP, RL+LAST, RL only).
- * - "srm":   y_r(point) > 0.5 (paper §3.3; the threshold is NOT IN PAPER, METHOD-NOTES §2).
+ * - "srm":   y_r(point) > τ (paper §3.3; τ is NOT IN PAPER, METHOD-NOTES §2), default 0.5.
+ *            τ is a calibration knob of the evaluation (LabelContext.srmThreshold): on saliency
+ *            validation (issue 7) a trained policy's clicks are ~80% labelled positive at 0.5,
+ *            a third of those on GT background, and each such click grows the weight-free mask
+ *            by ~4% of the image. Choose τ per task on validation, never on test.
  * - "sclip": the CLIP-Surgery map, min-max normalised over the image, ≥ 0.5 at the point.
  *            CLIP Surgery's own rule picks points *from* a map (top/bottom cells ≥ 0.8,
  *            kernels/clip/points.ts); to label a *given* point we threshold the normalised map
@@ -29,6 +33,8 @@ export interface LabelContext {
   clipMap?: Float32Array;
   /** grid layout of the maps: SAM's padded frame (default) or stretched over all 64×64 */
   padded?: boolean;
+  /** "srm" labels positive when y_r > srmThreshold (default 0.5; NOT IN PAPER, METHOD-NOTES §2) */
+  srmThreshold?: number;
 }
 
 /**
@@ -39,7 +45,10 @@ export function labelPoint(variant: LabelVariant, ctx: LabelContext): 0 | 1 {
   const at = (map: Float32Array) => sampleGrid(map, ctx.x, ctx.y, ctx.width, ctx.height, ctx.padded);
   switch (variant) {
     case "srm":
-      return at(need(ctx.srm, "srm needs the SRM's prediction y_r (LabelContext.srm)")) > 0.5 ? 1 : 0;
+      return at(need(ctx.srm, "srm needs the SRM's prediction y_r (LabelContext.srm)")) >
+          (ctx.srmThreshold ?? 0.5)
+        ? 1
+        : 0;
     case "last":
       return at(need(ctx.prevMask, "last needs the segmenter's previous mask (LabelContext.prevMask)")) > 0.5
         ? 1

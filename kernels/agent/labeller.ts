@@ -32,7 +32,7 @@ export function labelFor(
   x: number,
   y: number,
   emb: Embedding,
-  ctx: { yr?: Float32Array; prevMask?: Float32Array; clipMap?: ClipMap },
+  ctx: { yr?: Float32Array; prevMask?: Float32Array; clipMap?: ClipMap; srmThreshold?: number },
 ): 0 | 1 {
   return labelPoint(variant, {
     x,
@@ -43,6 +43,7 @@ export function labelFor(
     prevMask: ctx.prevMask,
     clipMap: ctx.clipMap?.map64,
     padded: isPadded(emb),
+    srmThreshold: ctx.srmThreshold,
   });
 }
 
