@@ -20,7 +20,7 @@ async function segment(args: string[]): Promise<{ code: number; out: string; err
 Deno.test("segment CLI: usage errors name the missing flag / file", async () => {
   const a = await segment(["x.jpg"]);
   assert.equal(a.code, 2);
-  assert.match(a.err, /--agent DIR is required/);
+  assert.match(a.err, /--agent is required/);
   const b = await segment(["--agent", "/nonexistent-agent-dir", "x.jpg"]);
   assert.equal(b.code, 1);
   assert.match(b.err, /missing \/nonexistent-agent-dir\/agent\.json/);
