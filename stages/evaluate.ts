@@ -34,6 +34,7 @@ export const evaluateStage: Stage = {
   code: [
     "stages/evaluate.ts",
     "stages/train_agent.ts",
+    "data/tasks.ts", // the task's metrics and SRM label threshold
     "kernels/agent/evaluate.ts",
     "kernels/agent/trace.ts",
     ...AGENT_CODE,
@@ -84,6 +85,7 @@ export const evaluateStage: Stage = {
       seed: Number(ctx.item.seed),
       traceCount: Number(ctx.params.fig1Examples ?? 0),
       metrics: spec.metrics,
+      srmThreshold: spec.srmThreshold,
       feedMask: Boolean(ctx.params.feedMask),
       multimask: Boolean(ctx.params.multimask),
       writeFile: async (name, bytes) => {
