@@ -23,6 +23,7 @@ import { act, createActorCritic, snapshot } from "../kernels/agent/policy.ts";
 import { labelFor, srmInput } from "../kernels/agent/labeller.ts";
 import { createSrm, SRM_LR } from "../kernels/srm/srm.ts";
 import { createOptimizer, PPO_DEFAULTS, ppoUpdate } from "../kernels/agent/ppo.ts";
+import { paperTrainHyper } from "../stages/config.ts";
 
 async function glassTrain(n: number): Promise<Sample[]> {
   const td = await findTaskIn({ path: SHARED_DATA, source: "--data / ALIGNSAM_DATA" }, getTask("glass"));
@@ -142,12 +143,7 @@ export async function bench(): Promise<BenchRow[]> {
       T: 15,
       E,
       K: 20,
-      lr: 1e-4,
-      gamma: 0.99,
-      clipEps: 0.2,
-      qImplicit: 1,
-      qExplicit: 5,
-      feedMask: true,
+      ...paperTrainHyper(),
       seed: 0,
     });
     return (performance.now() - s) / 1000;

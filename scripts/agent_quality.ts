@@ -19,6 +19,7 @@ import { sharedSegmenter } from "../kernels/sam/factory.ts";
 import { trainAgent } from "../kernels/agent/train.ts";
 import { evaluateAgent } from "../kernels/agent/evaluate.ts";
 import { getTask } from "../data/tasks.ts";
+import { paperTrainHyper } from "../stages/config.ts";
 
 const [tasksArg = "glass", seedsArg = "0", EArg = "10", KArg = "20", TArg = "15", tauArg = "0.5"] = Deno.args;
 const tasks = tasksArg.split(","), seeds = seedsArg.split(",").map(Number);
@@ -77,12 +78,7 @@ for (const task of tasks) {
       T,
       E,
       K,
-      lr: 1e-4,
-      gamma: 0.99,
-      clipEps: 0.2,
-      qImplicit: 1,
-      qExplicit: 5,
-      feedMask: true,
+      ...paperTrainHyper(),
       seed,
       onUpdate: (u) =>
         console.error(

@@ -98,3 +98,26 @@ export const PROFILES: Profiles = {
   },
 };
 export const DEFAULT_PROFILE = "quick";
+
+/**
+ * The paper's training hyperparameters (§4.1) as trainAgent options, read from the schema's defaults
+ * so that scripts, benches and tests use the same values as a `paper` run.
+ */
+export function paperTrainHyper(): {
+  lr: number;
+  gamma: number;
+  clipEps: number;
+  qImplicit: number;
+  qExplicit: number;
+  feedMask: boolean;
+} {
+  const d = (name: string) => SCHEMA[name].default;
+  return {
+    lr: d("lr") as number,
+    gamma: d("gamma") as number,
+    clipEps: d("clipEps") as number,
+    qImplicit: d("qImplicit") as number,
+    qExplicit: d("qExplicit") as number,
+    feedMask: d("feedMask") as boolean,
+  };
+}

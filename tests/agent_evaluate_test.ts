@@ -4,6 +4,7 @@ import { evaluateAgent } from "../kernels/agent/evaluate.ts";
 import { decodeWeights, encodeWeights } from "../kernels/agent/weights_io.ts";
 import type { EvalSummary } from "../stages/formats.ts";
 import { discSegmenter, leftGt, randomEmbedding, sampleOf } from "./_agent_fixtures.ts";
+import { paperTrainHyper } from "../stages/config.ts";
 
 const W = 96, H = 64;
 const samples = [0, 1, 2].map((i) =>
@@ -43,12 +44,7 @@ Deno.test("train + evaluate: a tiny run gives weights that round-trip and valid 
     T: 3,
     E: 2,
     K: 1,
-    lr: 1e-4,
-    gamma: 0.99,
-    clipEps: 0.2,
-    qImplicit: 1,
-    qExplicit: 5,
-    feedMask: true,
+    ...paperTrainHyper(),
     seed: 0,
     episodesPerUpdate: 0,
     onUpdate: (u) => logs.push(u.update),

@@ -5,6 +5,7 @@ import { createWeightFreeSegmenter } from "../kernels/sam/weightfree/segmenter.t
 import { trainAgent } from "../kernels/agent/train.ts";
 import { saveAgentWeights } from "../kernels/agent/weights_io.ts";
 import type { Sample } from "../stages/formats.ts";
+import { paperTrainHyper } from "../stages/config.ts";
 
 async function segment(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -56,12 +57,7 @@ Deno.test({
       T: 3,
       E: 1,
       K: 1,
-      lr: 1e-4,
-      gamma: 0.99,
-      clipEps: 0.2,
-      qImplicit: 1,
-      qExplicit: 5,
-      feedMask: true,
+      ...paperTrainHyper(),
       seed: 0,
     });
     const agentDir = await Deno.makeTempDir();
