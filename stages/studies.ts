@@ -59,6 +59,8 @@ export function studyItems(
   const missing: MissingCell[] = [];
   const each = (o: Parameters<typeof evalItem>[3]) =>
     seeds.forEach((s) => items.push(evalItem(task, s, params, o)));
+  const needsClip = (table: string, cell: string) =>
+    missing.push({ table, cell: `${task} ${cell}`, reason: "needs CLIP weights (clip = none)" });
   if (study === "baselines") {
     // Supp. Table 4 (w/o RL = random cells, same SRM labels), main Table 2 (w/o SRM, w/o MSI).
     each({ policy: "rl", variant: "srm" });
@@ -68,22 +70,13 @@ export function studyItems(
   } else if (study === "ablate") {
     // Supp. Table 3: the trained agent's points labelled by SRM / CLIP map / last mask / nothing.
     for (const variant of strs(params.variants)) {
-      if (variant === "sclip" && !hasClip(params)) {
-        missing.push({
-          table: "supp-3",
-          cell: `${task} RL+SCLIP`,
-          reason: "needs CLIP weights (clip = none)",
-        });
-      } else each({ policy: "rl", variant });
+      if (variant === "sclip" && !hasClip(params)) needsClip("supp-3", "RL+SCLIP");
+      else each({ policy: "rl", variant });
     }
     // Main Table 4: implicit vs explicit branch.
     each({ policy: "rl", variant: "srm", branch: "implicit" });
     if (hasClip(params)) each({ policy: "rl", variant: "srm", branch: "explicit" });
-    else {missing.push({
-        table: "main-4",
-        cell: `${task} explicit`,
-        reason: "needs CLIP weights (clip = none)",
-      });}
+    else needsClip("main-4", "explicit");
   } else {
     // Supp. Fig. 2: T at the run's E, E at the run's T; main Table 5: T on the VOC classes;
     // supp. Table 5: the agent trained on k images.
