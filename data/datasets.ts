@@ -8,7 +8,7 @@
  */
 import { basename, join } from "node:path";
 import { DataError } from "../kernels/errors.ts";
-import { downloadVerified, verifyFile } from "./download.ts";
+import { downloadVerified, exists, verifyFile } from "./download.ts";
 import type { PaperDataset } from "./tasks.ts";
 
 export interface ArchiveFile {
@@ -117,15 +117,6 @@ export function describeSource(ds: DatasetSource, cacheDir = dataCacheDir()): st
   return `download ${files.join(" + ")} into ${join(cacheDir, "downloads")} and unpack into ${
     join(cacheDir, ds.dir)
   }`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function unpack(archive: string, into: string): Promise<void> {

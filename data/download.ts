@@ -42,7 +42,8 @@ export interface HashRecord {
 
 const MiB = 1024 * 1024;
 
-async function exists(path: string): Promise<boolean> {
+/** Whether a path exists (any kind). */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
