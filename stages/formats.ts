@@ -3,6 +3,7 @@
  * owns its files and exports a reader; consumers use these types and those readers only.
  */
 import type { GroundTruth, Point, RGBImage } from "../kernels/image.ts";
+import type { PpoStats } from "../kernels/agent/ppo.ts";
 
 /** One image/ground-truth pair after validation (preprocess). */
 export interface Sample {
@@ -93,15 +94,9 @@ export interface EvalSummary {
   traces: Trace[];
 }
 
-/** One PPO update's diagnostics (CleanRL's names). */
-export interface UpdateLog {
+/** One PPO update's diagnostics (CleanRL's names: the loss terms come from kernels/agent/ppo.ts). */
+export interface UpdateLog extends PpoStats {
   update: number;
-  pg_loss: number;
-  v_loss: number;
-  entropy: number;
-  approx_kl: number;
-  clipfrac: number;
-  explained_variance: number;
   mean_return: number;
   fr: number;
   srm_loss: number;
