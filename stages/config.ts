@@ -4,6 +4,7 @@
  * Every stage declares which of these names it reads; their effective values enter its cache key.
  */
 import type { ParamSchema, Profiles } from "../pipeline/stage.ts";
+import type { TrainOptions } from "../kernels/agent/train.ts";
 
 export const SEGMENTERS = [
   "weight-free",
@@ -103,14 +104,10 @@ export const DEFAULT_PROFILE = "quick";
  * The paper's training hyperparameters (§4.1) as trainAgent options, read from the schema's defaults
  * so that scripts, benches and tests use the same values as a `paper` run.
  */
-export function paperTrainHyper(): {
-  lr: number;
-  gamma: number;
-  clipEps: number;
-  qImplicit: number;
-  qExplicit: number;
-  feedMask: boolean;
-} {
+export function paperTrainHyper(): Pick<
+  TrainOptions,
+  "lr" | "gamma" | "clipEps" | "qImplicit" | "qExplicit" | "feedMask"
+> {
   const d = (name: string) => SCHEMA[name].default;
   return {
     lr: d("lr") as number,
