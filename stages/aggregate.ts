@@ -6,9 +6,8 @@
 import { join } from "node:path";
 import type { Item, Params, Stage } from "../pipeline/stage.ts";
 import type { EvalSummary } from "./formats.ts";
-import { getTask } from "../data/tasks.ts";
 import { readEvalSummary } from "./evaluate.ts";
-import { type MissingCell, runTasks, type Study, studyItems } from "./studies.ts";
+import { type MissingCell, type Study, studyItems, studyTasks } from "./studies.ts";
 
 /** One evaluate item's result, as the report's tables read it. */
 export type EvalRow = Omit<EvalSummary, "images" | "traces"> & { shots?: number };
@@ -18,13 +17,6 @@ export interface StudyRows {
   task: string;
   rows: EvalRow[];
   missing: MissingCell[];
-}
-
-function studyTasks(study: Study, params: Params): string[] {
-  const tasks = runTasks(params);
-  if (study !== "sweep") return tasks;
-  const sweep = new Set((params.sweepTasks as string[] | undefined) ?? []);
-  return tasks.filter((t) => sweep.has(t) || getTask(t).paperDataset === "VOC2012");
 }
 
 function makeStudyStage(study: Study, doc: string, params: readonly string[]): Stage {

@@ -17,7 +17,7 @@ import { readTrainSummary, trainItems } from "./train_agent.ts";
 import { readEvalSummary, trainItemOf } from "./evaluate.ts";
 import { readPersamSummary } from "./persam.ts";
 import { readStudyRows } from "./aggregate.ts";
-import { evalItem, runTasks, type Study, studyItems } from "./studies.ts";
+import { evalItem, runTasks, type Study, studyItems, studyTasks } from "./studies.ts";
 
 const STUDIES: Study[] = ["baselines", "ablate", "sweep"];
 const TABLES = [
@@ -46,11 +46,7 @@ function reportInputs(params: Params): InputRef[] {
   const tasks = runTasks(params);
   const refs: InputRef[] = tasks.map((task) => ({ stage: "preprocess", item: { task } }));
   for (const study of STUDIES) {
-    for (const task of tasks) {
-      if (study !== "sweep" || studyItems("sweep", task, params).items.length) {
-        refs.push({ stage: study, item: { task } });
-      }
-    }
+    for (const task of studyTasks(study, params)) refs.push({ stage: study, item: { task } });
   }
   // Every train item the studies' evaluate items read (sweeps and few-shot runs included), for
   // the wall-time table; the training curves come from the run's own train items.

@@ -25,6 +25,14 @@ export function runTasks(params: Params): string[] {
   return expandTasks(strs(params.tasks)).map((t) => t.id);
 }
 
+/** The tasks a study has an entry for: every run task, or for the sweep those it sweeps. */
+export function studyTasks(study: Study, params: Params): string[] {
+  const tasks = runTasks(params);
+  if (study !== "sweep") return tasks;
+  const sweep = new Set(strs(params.sweepTasks));
+  return tasks.filter((t) => sweep.has(t) || getTask(t).paperDataset === "VOC2012");
+}
+
 /** An evaluate item: the train item's keys plus policy and labelling variant. */
 export function evalItem(
   task: string,
