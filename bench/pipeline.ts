@@ -7,6 +7,7 @@ import type { BenchRow } from "./row.ts";
 import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import { manifest } from "../pipeline/store.ts";
 import { TOY_PROFILES, TOY_SCHEMA, wideStages } from "../tests/fixtures/pipeline/toy.ts";
+import { BUSY_PROFILES, BUSY_SCHEMA, STAGES as BUSY } from "../tests/fixtures/pipeline/busy.ts";
 
 const TOY_CLI = new URL("../tests/fixtures/pipeline/toy_cli.ts", import.meta.url).pathname;
 const quiet = { tick() {}, update() {}, done() {} };
@@ -15,6 +16,31 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
   return performance.now() - t0;
+}
+
+/** Wall time of 8 busy items with 1 job and with every core (at most 4), each in a fresh cache. */
+async function jobsSpeedup(dir: string): Promise<{ jobs: number; ratio: number }> {
+  const jobs = Math.max(2, Math.min(4, navigator.hardwareConcurrency));
+  const run = (n: number) =>
+    timed(() =>
+      reproduce({
+        stages: BUSY,
+        schema: BUSY_SCHEMA,
+        profiles: BUSY_PROFILES,
+        profile: "base",
+        overrides: { n: 8, ms: 1000 },
+        root: dir,
+        cacheDir: join(dir, `busy-${n}`),
+        stagesModule: new URL("../tests/fixtures/pipeline/busy.ts", import.meta.url).href,
+        jobs: n,
+        log: () => {},
+        progress: () => quiet,
+        handleSignals: false,
+      })
+    );
+  const one = await run(1);
+  const many = await run(jobs);
+  return { jobs, ratio: one / many };
 }
 
 export async function bench(): Promise<BenchRow[]> {
@@ -63,6 +89,7 @@ export async function bench(): Promise<BenchRow[]> {
     const hashMs = await timed(() => manifest(big, false));
     const hashSyncMs = await timed(() => manifest(big, true));
     const first = noop[0];
+    const speedup = await jobsSpeedup(dir);
     return [
       { area: "pipeline", what: "build 200-item toy DAG (hash+fsync+rename)", value: build, unit: "ms" },
       {
@@ -97,6 +124,14 @@ export async function bench(): Promise<BenchRow[]> {
         what: "store hashing + fsync, 100 MB output",
         value: mb / (hashSyncMs / 1000),
         unit: "MB/s",
+      },
+      {
+        area: "pipeline",
+        what: `--jobs ${speedup.jobs} vs 1, 8 CPU-bound items of 1 s (worker threads)`,
+        value: speedup.ratio,
+        unit: "× faster",
+        target: `> ${(0.8 * speedup.jobs).toFixed(1)}×`,
+        ok: speedup.ratio > 0.8 * speedup.jobs,
       },
     ];
   } finally {

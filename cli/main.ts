@@ -28,12 +28,15 @@ export interface App {
    * dry runs, which must not fetch anything.
    */
   prepare?: (params: Params, opts: { download: boolean; profile: string }) => Promise<Params>;
+  /** module URL exporting the same `STAGES`, for --jobs > 1 (each job's worker imports it) */
+  stagesModule?: string;
 }
 
 const APP: App = {
   stages: STAGES,
   ...CONFIG,
   prepare: PREPARE,
+  stagesModule: new URL("../stages/mod.ts", import.meta.url).href,
   root: fileURLToPath(new URL("..", import.meta.url)),
 };
 
@@ -42,6 +45,17 @@ interface Command {
   flags: Record<string, FlagSpec>;
   positionals?: string;
   main(a: ParsedArgs): Promise<number | void>;
+}
+
+/** --jobs N: a positive integer; absent → 1. */
+function jobsOf(a: ParsedArgs): number {
+  const raw = a.values.jobs as string | undefined;
+  if (raw === undefined) return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UsageError(`--jobs must be an integer in 1..256, got '${raw}'`);
+  }
+  return n;
 }
 
 function commands(app: App): Record<string, Command> {
@@ -65,6 +79,7 @@ function commands(app: App): Record<string, Command> {
     a: ParsedArgs,
     { download: mayDownload = true, ...extra }: Partial<RunnerOptions> & { download?: boolean },
   ): Promise<RunnerOptions> => {
+    const jobs = jobsOf(a); // a bad --jobs fails before any data is looked for
     // other code (data adapters, model registry) reads these
     if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
     if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
@@ -86,6 +101,8 @@ function commands(app: App): Record<string, Command> {
       force: a.values.force === true,
       dryRun: a.values["dry-run"] === true,
       verify: a.values.verify === true,
+      jobs,
+      stagesModule: app.stagesModule,
       ...extra,
     };
   };
@@ -109,6 +126,11 @@ function commands(app: App): Record<string, Command> {
   const runFlags: Record<string, FlagSpec> = {
     "dry-run": { type: "boolean", doc: "print what would run and why; run nothing" },
     force: { type: "boolean", doc: "rebuild the target stages' items even when cached" },
+    jobs: {
+      type: "string",
+      doc:
+        `items built side by side, each in its own worker thread (default 1; this machine has ${navigator.hardwareConcurrency} cores; ~1 GiB memory per job)`,
+    },
   };
 
   return {

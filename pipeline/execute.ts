@@ -6,6 +6,8 @@
  */
 import { join } from "node:path";
 import { InterruptedError } from "./errors.ts";
+import { sameItem } from "./items.ts";
+import { Slots, WorkerPool } from "./pool.ts";
 import type { Progress } from "./progress.ts";
 import type { Node, Session } from "./session.ts";
 import type { InputRef, RunContext } from "./stage.ts";
@@ -24,6 +26,16 @@ export interface RunSummary {
 export interface Executor {
   ensure(node: Node): Promise<EntryMeta>;
   summary: RunSummary;
+  /** stop workers (after every ensure settled) */
+  close(): void;
+}
+
+/** Thrown for items not started because another item failed first (jobs > 1). */
+export class HaltedError extends Error {
+  constructor(id: string) {
+    super(`${id} not run: another item failed`);
+    this.name = "HaltedError";
+  }
 }
 
 // Output patterns: `*` matches within one path part, `**` across parts, `?` one character.
@@ -40,6 +52,12 @@ export function executor(session: Session, signal: AbortSignal): Executor {
   const built = new Map<string, Promise<EntryMeta>>();
   const checked = new Map<string, Promise<CheckResult>>();
   const verify = session.opts.verify ?? false;
+  const jobs = session.opts.jobs ?? 1;
+  const slots = new Slots(jobs);
+  // Workers only pay off when items overlap; with one job everything stays in this thread.
+  const pool = jobs > 1 && session.opts.stagesModule ? new WorkerPool(session.opts.stagesModule) : undefined;
+  // After one failure no new item starts; running ones finish and are kept (nothing lost).
+  let halted = false;
   const checkOnce = (key: string) => {
     let p = checked.get(key);
     if (!p) checked.set(key, p = store.check(key, verify));
@@ -48,8 +66,16 @@ export function executor(session: Session, signal: AbortSignal): Executor {
 
   const build = async (node: Node): Promise<EntryMeta> => {
     const { stage, item } = node;
-    const inputs: { node: Node; meta: EntryMeta }[] = [];
-    for (const up of session.inputs(node)) inputs.push({ node: up, meta: await ensure(up) });
+    // All inputs at once (they queue for slots); settle all before failing, so no input is
+    // still being built after this item's promise has settled.
+    const ups = session.inputs(node);
+    const settled = await Promise.allSettled(ups.map(ensure));
+    const failures = settled.filter((r) => r.status === "rejected").map((r) => r.reason);
+    if (failures.length) throw failures.find((e) => !(e instanceof HaltedError)) ?? failures[0];
+    const inputs = ups.map((up, i) => ({
+      node: up,
+      meta: (settled[i] as PromiseFulfilledResult<EntryMeta>).value,
+    }));
     const parts: KeyParts = {
       stage: stage.name,
       item,
@@ -88,7 +114,32 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       else if (prev.key === key) reasons = ["entry deleted from the cache"];
       else reasons = explain(prev.parts, parts);
     }
-    if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
+    const release = await slots.acquire();
+    try {
+      if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
+      if (halted) throw new HaltedError(node.id);
+      return await runItem(node, parts, key, inputs, reasons, index);
+    } catch (e) {
+      if (!(e instanceof HaltedError) && !(e instanceof InterruptedError)) {
+        // with several jobs the error is thrown only once the running items have finished
+        if (jobs > 1 && !halted) log(`failed ${node.id}: ${(e as Error).message}; starting no new item`);
+        halted = true;
+      }
+      throw e;
+    } finally {
+      release();
+    }
+  };
+
+  const runItem = async (
+    node: Node,
+    parts: KeyParts,
+    key: string,
+    inputs: { node: Node; meta: EntryMeta }[],
+    reasons: string[],
+    index: () => Promise<void>,
+  ): Promise<EntryMeta> => {
+    const { stage, item } = node;
     log(`run ${node.id}: ${reasons.join("; ") || "key changed"}`);
     const tmp = await store.newTemp();
     const t0 = performance.now();
@@ -124,7 +175,20 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       signal,
     };
     try {
-      await stage.run(ctx);
+      if (pool) {
+        await pool.run({
+          cacheDir: session.opts.cacheDir,
+          verify,
+          stage: stage.name,
+          id: node.id,
+          item,
+          params: ctx.params,
+          inputs: ctx.inputs,
+          outDir: tmp,
+        }, ctx);
+      } else {
+        await stage.run(ctx);
+      }
       bar?.done();
       if (signal.aborted) {
         throw new InterruptedError(`interrupted during ${node.id}; its partial output was discarded`);
@@ -163,12 +227,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     if (!p) built.set(node.id, p = build(node));
     return p;
   };
-  return { ensure, summary };
-}
-
-function sameItem(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+  return { ensure, summary, close: () => pool?.close() };
 }
 
 async function checkOutputs(node: Node, dir: string): Promise<void> {

@@ -17,3 +17,9 @@ export function itemFileName(item: Item): string {
   const label = itemLabel(item) || "_";
   return label.replace(/[^A-Za-z0-9=,._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
+
+/** Same keys with the same values (item values are scalars). */
+export function sameItem(a: Item, b: Item): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

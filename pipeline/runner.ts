@@ -9,7 +9,7 @@
  */
 import { buildDag, dagMermaid, formatDag } from "./dag.ts";
 import { InterruptedError } from "./errors.ts";
-import { executor, type RunSummary } from "./execute.ts";
+import { type Executor, executor, HaltedError, type RunSummary } from "./execute.ts";
 import { acquireLock } from "./lock.ts";
 import { formatPlan, plan, type PlanItem } from "./plan.ts";
 import { openSession, type RunnerOptions, type Session } from "./session.ts";
@@ -40,19 +40,11 @@ export async function reproduce(opts: RunnerOptions): Promise<ReproduceResult> {
     if (cleaned > 0) session.log(`removed ${cleaned} unfinished temp dir(s) left by an interrupted run`);
     const ex = executor(session, controller.signal);
     const entries: Record<string, string> = {};
-    for (const stage of session.dag.order) {
-      const mine = session.targets.filter((t) => t.stage === stage);
-      if (mine.length === 0) continue;
-      const bar = session.progress(stage.name, mine.length);
-      const ran0 = ex.summary.ran.length;
-      for (const node of mine) {
-        if (controller.signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
-        const meta = await ex.ensure(node);
-        entries[node.id] = session.store.entryDir(meta.key);
-        bar.tick();
-      }
-      const ran = ex.summary.ran.slice(ran0).filter((id) => mine.some((m) => m.id === id)).length;
-      bar.done(`(${ran} built, ${mine.length - ran} cached)`);
+    try {
+      if ((opts.jobs ?? 1) > 1) await buildAll(session, ex, entries);
+      else await buildInOrder(session, ex, entries, controller.signal);
+    } finally {
+      ex.close();
     }
     return { ...ex.summary, entries };
   } finally {
@@ -60,6 +52,56 @@ export async function reproduce(opts: RunnerOptions): Promise<ReproduceResult> {
     stopSignals();
     release();
   }
+}
+
+/** One item after another, stage by stage (jobs = 1): a stage's bar ticks per item. */
+async function buildInOrder(
+  session: Session,
+  ex: Executor,
+  entries: Record<string, string>,
+  signal: AbortSignal,
+) {
+  for (const stage of session.dag.order) {
+    const mine = session.targets.filter((t) => t.stage === stage);
+    if (mine.length === 0) continue;
+    const bar = session.progress(stage.name, mine.length);
+    const ran0 = ex.summary.ran.length;
+    for (const node of mine) {
+      if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
+      const meta = await ex.ensure(node);
+      entries[node.id] = session.store.entryDir(meta.key);
+      bar.tick();
+    }
+    const ran = ex.summary.ran.slice(ran0).filter((id) => mine.some((m) => m.id === id)).length;
+    bar.done(`(${ran} built, ${mine.length - ran} cached)`);
+  }
+}
+
+/**
+ * Every target at once (jobs > 1): an item starts as soon as its inputs are built and a job is
+ * free, so no stage waits for all of the previous stage. Waits for every item to settle, then
+ * throws the first real failure (items already running when it happened are kept).
+ */
+async function buildAll(session: Session, ex: Executor, entries: Record<string, string>) {
+  const t0 = performance.now();
+  const results = await Promise.allSettled(session.targets.map(async (node) => {
+    const meta = await ex.ensure(node);
+    entries[node.id] = session.store.entryDir(meta.key);
+  }));
+  const errors = results.filter((r) => r.status === "rejected").map((r) => r.reason);
+  const ran = new Set(ex.summary.ran);
+  for (const stage of session.dag.order) {
+    const mine = session.targets.filter((t) => t.stage === stage);
+    if (mine.length === 0) continue;
+    const built = mine.filter((m) => ran.has(m.id)).length;
+    const done = mine.filter((m) => entries[m.id] !== undefined).length;
+    session.log(`${stage.name}: ${done}/${mine.length} (${built} built, ${done - built} cached)`);
+  }
+  if (errors.length) {
+    throw errors.find((e) => e instanceof InterruptedError) ??
+      errors.find((e) => !(e instanceof HaltedError)) ?? errors[0];
+  }
+  session.log(`all ${session.targets.length} item(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 async function dryRun(session: Session): Promise<ReproduceResult> {

@@ -42,6 +42,13 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** listen to SIGINT/SIGTERM during the run (default true) */
   handleSignals?: boolean;
+  /** items built side by side (default 1); see pipeline/pool.ts */
+  jobs?: number;
+  /**
+   * module URL exporting `STAGES` (the same stages as `stages`): with jobs > 1 each job runs its
+   * items in a worker that imports it. Without it, items overlap in this thread (async stages only).
+   */
+  stagesModule?: string;
 }
 
 export interface Node {
