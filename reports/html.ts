@@ -91,7 +91,11 @@ export function headerHtml(input: ReportInput): string {
     (skipped
       ? `<details><summary>skipped pairs (${input.skipped.length})</summary><ul>${skipped}</ul></details>`
       : "") +
-    `<h2 id="times">Wall time per stage</h2>${stageTimes(input)}` +
+    `<h2 id="times">Wall time per stage</h2>` +
+    // each item's own wall time as its entry recorded it; with --jobs N items overlap, so the
+    // run's elapsed time is less than the total
+    `<p>Sum of each item's wall time when it was built (items run side by side with --jobs overlap).</p>` +
+    stageTimes(input) +
     (r.dag ? `<details><summary>DAG</summary><pre>${esc(r.dag)}</pre></details>` : "");
 }
 

@@ -11,6 +11,8 @@ import { missingMatches } from "../reports/tables/select.ts";
 import { mainTable2 } from "../reports/tables/main.ts";
 import { tableChartSpec, tableCsv } from "../reports/tables/model.ts";
 import { compileSpec, specToSvg } from "../reports/publish.ts";
+import { suppFigure2 } from "../reports/figures/charts.ts";
+import { syntheticReportInput } from "../reports/synthetic.ts";
 
 Deno.test("seedStat / formatStat: sample std, n=1 says so", () => {
   const s = seedStat([{ seed: 1, value: 3 }, { seed: 0, value: 1 }]);
@@ -304,4 +306,26 @@ Deno.test({
       ]
     ) assert.deepEqual(line(prefix), mine(table, row), `${table} ${row}`);
   },
+});
+
+Deno.test("supp. Fig. 2: a point averages only the full-data agents of one branch, not the few-shot ones at the same T, E", async () => {
+  const input = await syntheticReportInput([0, 1]);
+  // the synthetic run has, at blur T=5 E=2, two full-data seeds and two agents trained on 5 images
+  assert.equal(
+    input.evals.filter((e) =>
+      e.task === "blur" && e.T === 5 && e.E === 2 && e.policy === "rl" && e.variant === "srm"
+    ).length,
+    4,
+  );
+  const fig = suppFigure2(input);
+  const values =
+    (fig.charts[0].spec.data as { values: { task: string; T: number; E: number; n: number; mean: number }[] })
+      .values;
+  const point = values.find((v) => v.task === "blur" && v.T === 5 && v.E === 2)!;
+  const full = input.evals.filter((e) =>
+    e.task === "blur" && e.T === 5 && e.E === 2 && e.policy === "rl" && e.variant === "srm" &&
+    e.trainCount === undefined
+  );
+  assert.equal(point.n, 2);
+  assert.ok(Math.abs(point.mean - 100 * (full[0].metrics.miou + full[1].metrics.miou) / 2) < 1e-9);
 });

@@ -6,7 +6,7 @@ import * as aq from "arquero";
 import type { ReportInput } from "../data.ts";
 import { formatSeeds, toPaperScale } from "../data.ts";
 import type { VlSpec } from "../tables/model.ts";
-import { missingReason } from "../tables/select.ts";
+import { missingReason, pickEvals } from "../tables/select.ts";
 
 /** A figure: Vega-Lite charts (each with a file stem), or the reason it is empty. */
 export interface ReportFigure {
@@ -29,8 +29,14 @@ function sweepPoints(input: ReportInput): Record<string, unknown>[] {
   const sweepTasks = Array.isArray(input.run.config.sweepTasks)
     ? input.run.config.sweepTasks as string[]
     : undefined;
-  const rows = input.evals.filter((e) =>
+  const ours = input.evals.filter((e) =>
     e.policy === "rl" && e.variant === "srm" && (sweepTasks ? sweepTasks.includes(e.task) : true)
+  );
+  // One point per (task, T, E), chosen as the tables choose (pickEvals): full training data only
+  // (the few-shot agents of supp. Table 5 share the main T and E) and one branch per task.
+  const combos = new Map(ours.map((e) => [`${e.task}|${e.T}|${e.E}`, { task: e.task, T: e.T, E: e.E }]));
+  const rows = [...combos.values()].flatMap(({ task, T, E }) =>
+    pickEvals(input, task, { policy: "rl", variant: "srm", T, E }).rows
   ).flatMap((e) => {
     const m = headline(e.task);
     const v = e.metrics[m] ?? e.metrics.miou;
