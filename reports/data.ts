@@ -59,6 +59,8 @@ export interface ReportInput {
     datasets: Record<string, string>;
     /** data manifest hashes (task or file → sha256) */
     dataHashes: Record<string, string>;
+    /** task → training images the run had (a few-shot k above it trains on all of them) */
+    trainImages?: Record<string, number>;
     /** the resolved config; T, E and trainCount pick the "Ours" rows (see tables/select.ts) */
     config: Record<string, unknown>;
     stageTimes: { stage: string; item: string; seconds: number }[];

@@ -158,6 +158,7 @@ export async function syntheticReportInput(seeds: number[] = [0, 1]): Promise<Re
         voc: "VOC2012",
       },
       dataHashes: { blur: "ab".repeat(32), glass: "cd".repeat(32) },
+      trainImages: { blur: 3, glass: 10, saliency: 10 },
       config: { T: 5, E: 2, trainCount: 10, sweepTasks: ["blur"] },
       stageTimes: [
         { stage: "preprocess", item: "task=blur", seconds: 1.5 },

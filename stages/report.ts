@@ -115,6 +115,7 @@ export const reportStage: Stage = {
         clip: p.clip === "none" ? null : String(p.clip),
         datasets: {},
         dataHashes: {},
+        trainImages: {},
         config: { ...p },
         stageTimes: [],
         createdAt: new Date().toISOString(),
@@ -139,6 +140,7 @@ export const reportStage: Stage = {
         const m = await readPreprocessManifest(dir);
         input.run.datasets[task] = m.dataset;
         input.run.dataHashes[task] = createHash("sha256").update(JSON.stringify(m.sources)).digest("hex");
+        input.run.trainImages![task] = m.train.length;
         input.skipped.push(...m.skipped.map((s) => ({ task, path: s.path, reason: s.reason })));
         sizes.set(task, new Map(m.test.map((e) => [e.stem, { width: e.width, height: e.height }])));
       } else if (ref.stage === "train-agent") {

@@ -219,7 +219,12 @@ Deno.test("few-shot items fill supp. Table 5 only", () => {
   const k5 = t5.cells[1].find((c) => c.column === "blur:miou@k=5")!;
   assert.equal(k5.ours?.mean, 10);
   assert.equal(k5.paper?.value, 68.89);
+  assert.ok(!k5.note?.includes("trained on"), String(k5.note)); // the run's image count is unknown here
   assert.equal(t5.cells[0][0].missing, "not run in this profile"); // no PerSAM summaries
+  // with fewer training images than k, the cell says what the agent was trained on
+  input.run.trainImages = { blur: 2 };
+  const capped = suppTable5(input).cells[1].find((c) => c.column === "blur:miou@k=5")!;
+  assert.match(capped.note ?? "", /^trained on 2 of 5 requested \(2 training images here\)/);
   // supp. Table 4's Ours is still the full-data agent: (50 + 70) / 2
   assert.equal(suppTable4(input).cells[1][0].ours?.mean, 60);
 });

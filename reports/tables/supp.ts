@@ -108,7 +108,14 @@ export function suppTable5(input: ReportInput): ReportTable {
       .map((p) => ({ seed: p.seed, value: toPaperScale("miou", p.metrics.miou) }));
     const parts = runs[0]?.parts.length ? `PerSAM parts: ${runs[0].parts.join(", ")}` : undefined;
     persam.push(statCell(input, "supp-5", "PerSAM", column, "miou", values, parts));
-    ours.push(evalCell(input, "supp-5", "Ours", column, { policy: "rl", variant: "srm" }));
+    const cell = evalCell(input, "supp-5", "Ours", column, { policy: "rl", variant: "srm" });
+    // trainSubset draws min(k, n) images: say so where the task has fewer than k here
+    const n = input.run.trainImages?.[task];
+    if (cell.ours && n !== undefined && n < shots) {
+      cell.note = [`trained on ${n} of ${shots} requested (${n} training images here)`, cell.note]
+        .filter(Boolean).join("; ");
+    }
+    ours.push(cell);
   }
   return {
     id: "supp-5",
