@@ -2,7 +2,8 @@
  * End to end, as a user runs it (issue 8): `deno task reproduce --profile smoke` on the real
  * samples of ../shared/data publishes a report with every table, a second run builds nothing,
  * and `status` then calls every item fresh. The whole method runs here: weight-free segmenter,
- * PPO + SRM training, evaluation, studies, PerSAM, report.
+ * PPO + SRM training, evaluation, studies, PerSAM, report. The first run uses `--jobs 2` (items in
+ * worker threads); the rerun uses one job, so "builds nothing" also checks both give the same keys.
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
@@ -25,7 +26,7 @@ async function cli(
 }
 
 Deno.test({
-  name: "e2e: reproduce --profile smoke publishes the report; a rerun builds nothing; status is all fresh",
+  name: "e2e: reproduce --profile smoke --jobs 2 publishes the report; a one-job rerun builds nothing; status is all fresh",
   ...needsShared("data"),
   sanitizeResources: false,
   sanitizeOps: false,
@@ -33,8 +34,9 @@ Deno.test({
     const tmp = await Deno.makeTempDir({ prefix: "alignsam-e2e-" });
     const env = { ALIGNSAM_CACHE: join(tmp, "cache"), ALIGNSAM_OFFLINE: "1" };
     const common = ["--profile", "smoke", "--data", SHARED_DATA];
-    const first = await cli(["reproduce", ...common], env);
+    const first = await cli(["reproduce", ...common, "--jobs", "2"], env);
     assertEquals(first.code, 0, `reproduce failed:\n${first.err.slice(-3000)}`);
+    assertMatch(first.err, /^all \d+ item\(s\) in [\d.]+ s$/m); // the --jobs path ran
     const published = first.out.match(/report: (.+report\.html)/)?.[1];
     assert(published, `no report published:\n${first.out}`);
     const out = join(tmp, "report.html");
