@@ -98,6 +98,7 @@ export const reportStage: Stage = {
     "sweepT",
     "sweepE",
     "tableT",
+    "tableTTasks",
     "persamShots",
     "skippedTasks",
   ],

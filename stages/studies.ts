@@ -5,7 +5,7 @@
  * Pure functions of the params: the aggregator stages and the report share them.
  */
 import type { Item, Params } from "../pipeline/stage.ts";
-import { expandTasks, getTask } from "../data/tasks.ts";
+import { expandTasks } from "../data/tasks.ts";
 import { trainBranch } from "./train_agent.ts";
 
 export type Study = "baselines" | "ablate" | "sweep";
@@ -30,7 +30,8 @@ export function studyTasks(study: Study, params: Params): string[] {
   const tasks = runTasks(params);
   if (study !== "sweep") return tasks;
   const sweep = new Set(strs(params.sweepTasks));
-  return tasks.filter((t) => sweep.has(t) || getTask(t).paperDataset === "VOC2012");
+  const tableT = new Set(strs(params.tableTTasks));
+  return tasks.filter((t) => sweep.has(t) || tableT.has(t));
 }
 
 /** An evaluate item: the train item's keys plus policy and labelling variant. */
@@ -89,7 +90,7 @@ export function studyItems(
     // Supp. Fig. 2: T at the run's E, E at the run's T; main Table 5: T on the VOC classes;
     // supp. Table 5: the agent trained on k images.
     const Ts = new Set(strs(params.sweepTasks).includes(task) ? nums(params.sweepT) : []);
-    if (getTask(task).paperDataset === "VOC2012") nums(params.tableT).forEach((t) => Ts.add(t));
+    if (strs(params.tableTTasks).includes(task)) nums(params.tableT).forEach((t) => Ts.add(t));
     for (const T of Ts) each({ T });
     if (strs(params.sweepTasks).includes(task)) {
       for (const E of nums(params.sweepE)) each({ E });

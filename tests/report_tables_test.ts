@@ -8,7 +8,7 @@ import { PAPER_NUMBERS, paperNumber, VOC10, VOC4 } from "../reports/paper_number
 import { needsShared, SHARED } from "./_shared.ts";
 import { suppTable3, suppTable4, suppTable5 } from "../reports/tables/supp.ts";
 import { missingMatches } from "../reports/tables/select.ts";
-import { mainTable2 } from "../reports/tables/main.ts";
+import { mainTable2, mainTable5 } from "../reports/tables/main.ts";
 import { tableChartSpec, tableCsv } from "../reports/tables/model.ts";
 import { compileSpec, specToSvg } from "../reports/publish.ts";
 import { suppFigure2 } from "../reports/figures/charts.ts";
@@ -333,4 +333,14 @@ Deno.test("supp. Fig. 2: a point averages only the full-data agents of one branc
   );
   assert.equal(point.n, 2);
   assert.ok(Math.abs(point.mean - 100 * (full[0].metrics.miou + full[1].metrics.miou) / 2) < 1e-9);
+});
+
+Deno.test("main Table 5: rows are the paper's four classes plus classes this run swept T on", async () => {
+  const input = await syntheticReportInput([0]);
+  const base = input.evals.find((e) => e.task === "voc-bottle" && e.policy === "rl" && e.variant === "srm")!;
+  // dog ran at the main T only; train swept T
+  input.evals.push({ ...base, task: "voc-dog" });
+  for (const T of [1, 5]) input.evals.push({ ...base, task: "voc-train", T });
+  const t5 = mainTable5(input);
+  assert.deepEqual(t5.rows, ["bottle", "car", "sheep", "cat", "train"]);
 });

@@ -1,6 +1,6 @@
 /** stages/studies.ts: the evaluate items each paper table needs, and the cells a run cannot fill. */
 import { assertEquals } from "./pipeline_assert.ts";
-import { studyItems } from "../stages/studies.ts";
+import { studyItems, studyTasks } from "../stages/studies.ts";
 import { resolveParams } from "../pipeline/config.ts";
 import { PROFILES, SCHEMA } from "../stages/config.ts";
 
@@ -45,4 +45,15 @@ Deno.test("studies: sweeps vary T at the run's E and E at the run's T; VOC adds 
   assertEquals(blur.filter((i) => i.shots !== undefined).map((i) => i.shots), [1, 5]);
   const voc = studyItems("sweep", "voc-person", { ...smoke, seeds: [0] }).items;
   assertEquals(voc.map((i) => i.T).sort((a, b) => Number(a) - Number(b)), [1, 5, 15]);
+});
+
+Deno.test("studies: main Table 5's T sweep runs on the tableTTasks classes only", () => {
+  const quick = resolveParams(SCHEMA, PROFILES, "quick", { tasks: ["glass", "voc"] });
+  const Ts = (task: string) =>
+    [...new Set(studyItems("sweep", task, quick).items.map((i) => Number(i.T)))].sort((a, b) => a - b);
+  assertEquals(Ts("voc-bottle"), [1, 5, 10, 15, 20]);
+  assertEquals(Ts("voc-person"), [1, 5, 10, 15, 20]); // quick adds person
+  assertEquals(Ts("voc-dog"), []);
+  const paper = resolveParams(SCHEMA, PROFILES, "paper", { tasks: ["voc"] });
+  assertEquals(studyTasks("sweep", paper).sort(), ["voc-bottle", "voc-car", "voc-cat", "voc-sheep"]);
 });

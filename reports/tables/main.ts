@@ -84,7 +84,10 @@ export function mainTable5(input: ReportInput): ReportTable {
   )
     .map((e) => e.T);
   const Ts = [...new Set([...TABLE5_T, ...runT])].sort((a, b) => a - b);
-  const classes = [...new Set([...VOC4, ...vocClassesRun(input, VOC4)])];
+  // the paper's four, then every other class this run swept T on (tableTTasks)
+  const swept = (c: string) =>
+    new Set(input.evals.filter((e) => e.task === `voc-${c}`).map((e) => e.T)).size > 1;
+  const classes = [...new Set([...VOC4, ...vocClassesRun(input, VOC4).filter(swept)])];
   const columns = Ts.map((t) => `T=${t}`);
   const cells: Cell[][] = classes.map((c) =>
     Ts.map((t) => ({
