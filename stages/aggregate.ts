@@ -58,7 +58,19 @@ export const ablateStage = makeStudyStage(
 export const sweepStage = makeStudyStage(
   "sweep",
   "T and E sensitivity (supp. Fig. 2, main Table 5) and k training images (supp. Table 5)",
-  ["seeds", "T", "E", "clip", "sweepTasks", "sweepT", "sweepE", "tableT", "tableTTasks", "persamShots", "trainCount"],
+  [
+    "seeds",
+    "T",
+    "E",
+    "clip",
+    "sweepTasks",
+    "sweepT",
+    "sweepE",
+    "tableT",
+    "tableTTasks",
+    "persamShots",
+    "trainCount",
+  ],
 );
 
 /** rows.json of a study entry. */

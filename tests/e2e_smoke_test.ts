@@ -26,7 +26,8 @@ async function cli(
 }
 
 Deno.test({
-  name: "e2e: reproduce --profile smoke --jobs 2 publishes the report; a one-job rerun builds nothing; status is all fresh",
+  name:
+    "e2e: reproduce --profile smoke --jobs 2 publishes the report; a one-job rerun builds nothing; status is all fresh",
   ...needsShared("data"),
   sanitizeResources: false,
   sanitizeOps: false,
