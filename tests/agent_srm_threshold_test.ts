@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { labelPoint } from "../kernels/agent/label.ts";
 import { trainAgent } from "../kernels/agent/train.ts";
 import { evaluateAgent } from "../kernels/agent/evaluate.ts";
+import { paperTrainHyper } from "../stages/config.ts";
 import { discSegmenter, leftGt, randomEmbedding, sampleOf } from "./_agent_fixtures.ts";
 
 Deno.test("labelPoint: srmThreshold moves the srm cut (strict >), default stays 0.5", () => {
@@ -30,12 +31,7 @@ Deno.test("evaluateAgent: srmThreshold reaches the labels of every step", async 
     T: 3,
     E: 1,
     K: 1,
-    lr: 1e-4,
-    gamma: 0.99,
-    clipEps: 0.2,
-    qImplicit: 1,
-    qExplicit: 5,
-    feedMask: true,
+    ...paperTrainHyper(),
     seed: 0,
     episodesPerUpdate: 0,
   });
