@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Item, Params, Stage } from "../pipeline/stage.ts";
 import type { EvalSummary } from "./formats.ts";
 import { readEvalSummary } from "./evaluate.ts";
-import { type MissingCell, type Study, studyItems, studyTasks } from "./studies.ts";
+import { type MissingCell, type Study, STUDY_PARAMS, studyItems, studyTasks } from "./studies.ts";
 
 /** One evaluate item's result, as the report's tables read it. */
 export type EvalRow = Omit<EvalSummary, "images" | "traces"> & { shots?: number };
@@ -19,12 +19,13 @@ export interface StudyRows {
   missing: MissingCell[];
 }
 
-function makeStudyStage(study: Study, doc: string, params: readonly string[]): Stage {
+function makeStudyStage(study: Study, doc: string): Stage {
   return {
     name: study,
     doc,
     code: ["stages/aggregate.ts", "stages/studies.ts"],
-    params,
+    // a change to what the item lists depend on re-aggregates (cheaply)
+    params: STUDY_PARAMS[study],
     items: (p) => studyTasks(study, p).map((task) => ({ task })),
     inputs: (item: Item, p: Params) =>
       studyItems(study, String(item.task), p).items.map((i) => ({ stage: "evaluate", item: i })),
@@ -44,33 +45,17 @@ function makeStudyStage(study: Study, doc: string, params: readonly string[]): S
   };
 }
 
-// Each declares the params its item lists depend on, so a change re-aggregates (cheaply).
 export const baselinesStage = makeStudyStage(
   "baselines",
   "w/o RL (random cells), w/o SRM, w/o MSI beside ours (supp. Table 4, main Table 2)",
-  ["seeds", "T", "E", "clip"],
 );
 export const ablateStage = makeStudyStage(
   "ablate",
   "labelling variants RL+SRM/SCLIP/LAST/only and implicit vs explicit (supp. Table 3, main Table 4)",
-  ["seeds", "T", "E", "clip", "variants"],
 );
 export const sweepStage = makeStudyStage(
   "sweep",
   "T and E sensitivity (supp. Fig. 2, main Table 5) and k training images (supp. Table 5)",
-  [
-    "seeds",
-    "T",
-    "E",
-    "clip",
-    "sweepTasks",
-    "sweepT",
-    "sweepE",
-    "tableT",
-    "tableTTasks",
-    "persamShots",
-    "trainCount",
-  ],
 );
 
 /** rows.json of a study entry. */

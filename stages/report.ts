@@ -17,7 +17,7 @@ import { readTrainSummary, trainItems } from "./train_agent.ts";
 import { readEvalSummary, trainItemOf } from "./evaluate.ts";
 import { readPersamSummary } from "./persam.ts";
 import { readStudyRows } from "./aggregate.ts";
-import { evalItem, runTasks, type Study, studyItems, studyTasks } from "./studies.ts";
+import { evalItem, runTasks, type Study, STUDY_PARAMS, studyItems, studyTasks } from "./studies.ts";
 
 const STUDIES: Study[] = ["baselines", "ablate", "sweep"];
 const TABLES = [
@@ -82,25 +82,17 @@ export const reportStage: Stage = {
   name: "report",
   doc: "the self-contained HTML report: supp. Tables 3–5, Figs. 1–2, main Tables 2–5 beside the paper",
   code: ["stages/report.ts", "stages/studies.ts", "reports"],
+  // its inputs are the studies' item lists (STUDY_PARAMS), plus what the header and tables show
   params: [
-    "runProfile",
-    "tasks",
-    "seeds",
-    "segmenter",
-    "clip",
-    "trainCount",
-    "testCount",
-    "T",
-    "E",
-    "K",
-    "variants",
-    "sweepTasks",
-    "sweepT",
-    "sweepE",
-    "tableT",
-    "tableTTasks",
-    "persamShots",
-    "skippedTasks",
+    ...new Set([
+      ...Object.values(STUDY_PARAMS).flat(),
+      "runProfile",
+      "tasks",
+      "segmenter",
+      "testCount",
+      "K",
+      "skippedTasks",
+    ]),
   ],
   items: () => [{}],
   inputs: (_item, params) => reportInputs(params),

@@ -25,6 +25,28 @@ export function runTasks(params: Params): string[] {
   return expandTasks(strs(params.tasks)).map((t) => t.id);
 }
 
+/**
+ * The params each study's items depend on (what studyItems / studyTasks read besides `tasks`):
+ * its stage declares them, and so does the report, which computes the same item lists.
+ */
+export const STUDY_PARAMS: Record<Study, readonly string[]> = {
+  baselines: ["seeds", "T", "E", "clip"],
+  ablate: ["seeds", "T", "E", "clip", "variants"],
+  sweep: [
+    "seeds",
+    "T",
+    "E",
+    "clip",
+    "sweepTasks",
+    "sweepT",
+    "sweepE",
+    "tableT",
+    "tableTTasks",
+    "persamShots",
+    "trainCount",
+  ],
+};
+
 /** The tasks a study has an entry for: every run task, or for the sweep those it sweeps. */
 export function studyTasks(study: Study, params: Params): string[] {
   const tasks = runTasks(params);
