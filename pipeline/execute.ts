@@ -6,11 +6,11 @@
  */
 import { join } from "node:path";
 import { InterruptedError } from "./errors.ts";
-import { sameItem } from "./items.ts";
+import { inputDir } from "./items.ts";
 import { Slots, WorkerPool } from "./pool.ts";
 import type { Progress } from "./progress.ts";
 import type { Node, Session } from "./session.ts";
-import type { InputRef, RunContext } from "./stage.ts";
+import type { RunContext } from "./stage.ts";
 import { type CheckResult, type EntryMeta, keyOf, type KeyParts } from "./store.ts";
 import { explain } from "./why.ts";
 
@@ -145,22 +145,15 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     const t0 = performance.now();
     let bar: Progress | undefined;
     let barLabel: string | undefined;
+    const dirs = inputs.map((i) => ({
+      ref: { stage: i.node.stage.name, item: i.node.item },
+      dir: store.entryDir(i.meta.key),
+    }));
     const ctx: RunContext = {
       item,
       params: parts.params,
-      inputs: inputs.map((i) => ({
-        ref: { stage: i.node.stage.name, item: i.node.item },
-        dir: store.entryDir(i.meta.key),
-      })),
-      input(ref: InputRef) {
-        const i = inputs.find((x) => x.node.stage.name === ref.stage && sameItem(x.node.item, ref.item));
-        if (!i) {
-          throw new Error(
-            `${node.id} asked for input ${ref.stage} ${JSON.stringify(ref.item)} it did not declare`,
-          );
-        }
-        return store.entryDir(i.meta.key);
-      },
+      inputs: dirs,
+      input: (ref) => inputDir(node.id, dirs, ref),
       outDir: tmp,
       progress(done, total, label) {
         if (!bar || label !== barLabel) {

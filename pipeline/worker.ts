@@ -7,7 +7,7 @@
  * Messages out: {type:"log"|"progress", ...} while running, then {type:"done"} or {type:"error"}
  */
 /// <reference lib="deno.worker" />
-import { sameItem } from "./items.ts";
+import { inputDir } from "./items.ts";
 import type { WorkerJob, WorkerReply } from "./pool.ts";
 import type { RunContext, Stage } from "./stage.ts";
 import { openStore, type Store } from "./store.ts";
@@ -34,15 +34,7 @@ async function run(job: WorkerJob): Promise<void> {
     item: job.item,
     params: job.params,
     inputs: job.inputs,
-    input(ref) {
-      const i = job.inputs.find((x) => x.ref.stage === ref.stage && sameItem(x.ref.item, ref.item));
-      if (!i) {
-        throw new Error(
-          `${job.id} asked for input ${ref.stage} ${JSON.stringify(ref.item)} it did not declare`,
-        );
-      }
-      return i.dir;
-    },
+    input: (ref) => inputDir(job.id, job.inputs, ref),
     outDir: job.outDir,
     progress: (done, total, label) => send({ type: "progress", done, total, label }),
     log: (message) => send({ type: "log", message }),
