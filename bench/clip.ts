@@ -9,7 +9,7 @@ import { randomClipTensors } from "../kernels/clip/random.ts";
 import { mapWeights, VIT_B_16 } from "../kernels/clip/weights.ts";
 import { createClipSurgery, loadTemplates } from "../kernels/clip/model.ts";
 import { type ClipTokenizer, loadTokenizer, makeTokenizer } from "../kernels/clip/tokenizer.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 const SHARED_CLIP = new URL("../../shared/models/clip/", import.meta.url).pathname;
 

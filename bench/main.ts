@@ -75,7 +75,7 @@ if (import.meta.main) {
     }
     const shown = only && !byName.length ? rows.filter((r) => r.area === only) : rows;
     if (only && shown.length === 0) {
-      const { UsageError } = await import("../pipeline/errors.ts");
+      const { UsageError } = await import("../core/errors.ts");
       throw new UsageError(`bench: --only ${only} matches no module or area (modules: ${all.join(", ")})`);
     }
     console.log(formatTable(shown));

@@ -12,7 +12,7 @@ import { decoderFeeds, readDecoderOutputs } from "../kernels/sam/onnx/decoder.ts
 import { createSegmenter, segmenterFingerprint } from "../kernels/sam/factory.ts";
 import { decodeEmbedding, encodeEmbedding } from "../kernels/sam/embedding_io.ts";
 import { locationPrior } from "../kernels/persam/target.ts";
-import type { RGBImage } from "../kernels/image.ts";
+import type { RGBImage } from "../core/image.ts";
 import type { Segmenter } from "../kernels/sam/segmenter.ts";
 import { samDecoderGraph, samEncoderGraph } from "../tests/fixtures/onnx/sam_graphs.ts";
 

@@ -13,8 +13,8 @@
 import process from "node:process";
 import sharp from "sharp";
 import type { BenchRow } from "./row.ts";
-import type { Point, RGBImage } from "../kernels/image.ts";
-import { makeRng } from "../kernels/rng.ts";
+import type { Point, RGBImage } from "../core/image.ts";
+import { makeRng } from "../core/rng.ts";
 import type { Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
 import { lowResToGrid } from "../kernels/masks/threshold.ts";
 import { createWeightFreeSegmenter } from "../kernels/sam/weightfree/segmenter.ts";

@@ -11,7 +11,7 @@ import type { BenchRow } from "./row.ts";
 import { initTf } from "../kernels/tf/backend.ts";
 import { defaultConvPath } from "../kernels/tf/conv2d.ts";
 import { type Branch, createSrm, SRM_LR } from "../kernels/srm/srm.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 const N = 64 * 64;
 const REPS = 30;

@@ -3,7 +3,7 @@
  * name the bad flag and list the accepted ones (exit code 2 through UsageError).
  */
 import { parseArgs as nodeParseArgs } from "node:util";
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 export interface FlagSpec {
   type: "string" | "boolean";

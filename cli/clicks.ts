@@ -7,10 +7,9 @@
  * deno task clicks --task saliency --limit 20 --json
  */
 import { helpText, parseFlags, runMain } from "./args.ts";
-import { UsageError } from "../pipeline/errors.ts";
-import { progress } from "../pipeline/progress.ts";
-import { DataError } from "../kernels/errors.ts";
-import { readGray, readRgb } from "../data/image_io.ts";
+import { DataError, UsageError } from "../core/errors.ts";
+import { progress } from "../core/progress.ts";
+import { readGray, readRgb } from "../core/image_io.ts";
 import type { Segmenter } from "../kernels/sam/segmenter.ts";
 import { simulateClicks } from "../kernels/sam/clicks.ts";
 import { createWeightFreeSegmenter, type WeightFreeConfig } from "../kernels/sam/weightfree/segmenter.ts";

@@ -13,9 +13,8 @@
  */
 import { basename } from "node:path";
 import { helpText, parseFlags, runMain } from "./args.ts";
-import { UsageError } from "../pipeline/errors.ts";
-import { DataError } from "../kernels/errors.ts";
-import { readGray } from "../data/image_io.ts";
+import { DataError, UsageError } from "../core/errors.ts";
+import { readGray } from "../core/image_io.ts";
 import { allMetrics, type MaskMetrics } from "../kernels/metrics/index.ts";
 import { type DatasetSummary, summarizeDataset } from "../kernels/metrics/aggregate.ts";
 import { gtFromGray, predFromGray } from "../kernels/metrics/prepare.ts";

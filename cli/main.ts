@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, type ParsedArgs, parseFlags, runMain } from "./args.ts";
 import { checkValue, parseSet, resolveParams } from "../pipeline/config.ts";
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { dag, reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { ENTRY_META } from "../pipeline/store.ts";

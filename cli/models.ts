@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import { helpText, parseFlags, runMain } from "./args.ts";
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import {
   downloadModelFile,
   findModelFile,

@@ -11,16 +11,16 @@ import { basename, extname, join } from "node:path";
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
 import { helpText, parseFlags, runMain } from "./args.ts";
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { findEntry, parseItemSpec } from "../pipeline/lookup.ts";
 import { fileURLToPath } from "node:url";
-import { encodeMaskPng, readRgb } from "../data/image_io.ts";
+import { encodeMaskPng, readRgb } from "../core/image_io.ts";
 import { createSegmenter } from "../kernels/sam/factory.ts";
 import { loadAgentWeights } from "../kernels/agent/weights_io.ts";
 import { restoreAgent, runEpisode } from "../kernels/agent/episode.ts";
 import { initTf } from "../kernels/tf/backend.ts";
-import { makeRng } from "../kernels/rng.ts";
-import type { Point, RGBImage } from "../kernels/image.ts";
+import { makeRng } from "../core/rng.ts";
+import type { Point, RGBImage } from "../core/image.ts";
 import type { FlagSpec } from "./args.ts";
 
 const FLAGS: Record<string, FlagSpec> = {

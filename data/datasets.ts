@@ -7,8 +7,8 @@
  * await fetchDataset(DATASETS.SBU); // → <cache>/data/SBU/… (unpacked), then the SBU adapter finds it
  */
 import { basename, join } from "node:path";
-import { DataError } from "../kernels/errors.ts";
-import { downloadVerified, exists, verifyFile } from "./download.ts";
+import { DataError } from "../core/errors.ts";
+import { downloadVerified, exists, verifyFile } from "../core/download.ts";
 import type { PaperDataset } from "./tasks.ts";
 
 export interface ArchiveFile {

@@ -11,7 +11,7 @@
  */
 import { join, relative } from "node:path";
 import { createHash } from "node:crypto";
-import { DataError } from "../kernels/errors.ts";
+import { DataError } from "../core/errors.ts";
 import type { PairList, Split } from "./adapters/common.ts";
 import { isDir } from "./adapters/common.ts";
 import { normalisedDir, normalisedPairs } from "./adapters/folder.ts";

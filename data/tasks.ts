@@ -10,7 +10,7 @@
  * getTask("glass").textPrompt; // "glass"
  * expandTasks(["voc", "blur"]).length; // 21
  */
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 export type PaperDataset = "CUHK" | "SBU" | "MSD" | "DUTS" | "VOC2012";
 export type AdapterName = "cuhk" | "sbu" | "msd" | "duts" | "voc" | "folder";

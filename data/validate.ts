@@ -7,12 +7,12 @@
  * @example
  * const { samples, skipped } = await loadPairs(list, "glass test", { skipBad: true });
  */
-import type { GroundTruth } from "../kernels/image.ts";
-import { DataError } from "../kernels/errors.ts";
-import type { Sample } from "../stages/formats.ts";
+import type { GroundTruth } from "../core/image.ts";
+import { DataError } from "../core/errors.ts";
+import type { Sample } from "../core/records.ts";
 import type { Orphan, Pair, PairList } from "./adapters/common.ts";
-import { sha256File } from "./download.ts";
-import { readGray, readRgb } from "./image_io.ts";
+import { sha256File } from "../core/download.ts";
+import { readGray, readRgb } from "../core/image_io.ts";
 
 export interface LoadOptions {
   /** skip bad pairs (listed in `skipped`) instead of failing */

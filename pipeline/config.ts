@@ -3,7 +3,7 @@
  * value parsed and checked against its ParamSpec. Errors are UsageErrors (exit 2) that name the
  * param and what it accepts.
  */
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
 import type { Params, ParamSchema, ParamSpec, Profiles } from "./stage.ts";
 
 /** Defaults ← profile ← overrides, all validated. */

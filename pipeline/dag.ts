@@ -2,7 +2,7 @@
  * The static DAG of stages from `Stage.after`: validation (unknown stage, unknown param,
  * cycle) and a topological order. Items are expanded later, by the runner.
  */
-import { DagError } from "./errors.ts";
+import { DagError } from "../core/errors.ts";
 import type { ParamSchema, Stage } from "./stage.ts";
 
 export interface Dag {

@@ -5,10 +5,10 @@
  * an interruption keeps every finished sibling.
  */
 import { join } from "node:path";
-import { InterruptedError } from "./errors.ts";
+import { InterruptedError } from "../core/errors.ts";
 import { inputDir } from "./items.ts";
 import { Slots, WorkerPool } from "./pool.ts";
-import type { Progress } from "./progress.ts";
+import type { Progress } from "../core/progress.ts";
 import type { Node, Session } from "./session.ts";
 import type { RunContext } from "./stage.ts";
 import { type CheckResult, type EntryMeta, keyOf, type KeyParts } from "./store.ts";

@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
-import { LockError } from "./errors.ts";
+import { LockError } from "../core/errors.ts";
 
 interface LockInfo {
   pid: number;

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { itemId, itemLabel } from "./items.ts";
 import type { Item } from "./stage.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 /** `task=glass,seed=0` → { task: "glass", seed: "0" } (values compared as text). */
 export function parseItemSpec(spec: string): Record<string, string> {

@@ -8,7 +8,7 @@
  * console.log(summary.ran); // ["preprocess[task=glass]", ...]
  */
 import { buildDag, dagMermaid, formatDag } from "./dag.ts";
-import { InterruptedError } from "./errors.ts";
+import { InterruptedError } from "../core/errors.ts";
 import { type Executor, executor, HaltedError, type RunSummary } from "./execute.ts";
 import { acquireLock } from "./lock.ts";
 import { formatPlan, plan, type PlanItem } from "./plan.ts";

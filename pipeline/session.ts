@@ -5,10 +5,10 @@
 import { join } from "node:path";
 import { pick, resolveParams } from "./config.ts";
 import { ancestors, buildDag, type Dag } from "./dag.ts";
-import { DagError, UsageError } from "./errors.ts";
+import { DagError, UsageError } from "../core/errors.ts";
 import { hashFile } from "./hash.ts";
 import { itemId } from "./items.ts";
-import { type Progress, progress as terminalProgress } from "./progress.ts";
+import { type Progress, progress as terminalProgress } from "../core/progress.ts";
 import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
 import { filesDigest, manifest, openStore, type Store } from "./store.ts";
 
@@ -36,7 +36,7 @@ export interface RunnerOptions {
   verify?: boolean;
   /** one line of human output (default: stderr) */
   log?: (line: string) => void;
-  /** a progress bar (default: pipeline/progress.ts, quiet off-terminal) */
+  /** a progress bar (default: core/progress.ts, quiet off-terminal) */
   progress?: (label: string, total: number) => Progress;
   /** abort from outside (tests); SIGINT/SIGTERM also abort when handleSignals is on */
   signal?: AbortSignal;

@@ -3,7 +3,7 @@
  * few numeric conventions every table shares: mean ± sample std over seeds, fractions shown as
  * percent where the paper prints percent (MAE stays a fraction, BER ×100 as shadow papers do).
  */
-import type { PersamSummary, TrainSummary } from "../stages/formats.ts";
+import type { PersamSummary, TrainSummary } from "../core/records.ts";
 
 export type Policy = "rl" | "random" | "single";
 export type Variant = "srm" | "sclip" | "last" | "none";
@@ -59,6 +59,8 @@ export interface ReportInput {
     datasets: Record<string, string>;
     /** data manifest hashes (task or file → sha256) */
     dataHashes: Record<string, string>;
+    /** task → its SRM branch in the paper (Table 1), from the task registry; absent tasks: implicit */
+    branches?: Record<string, "implicit" | "explicit">;
     /** task → training images the run had (a few-shot k above it trains on all of them) */
     trainImages?: Record<string, number>;
     /** the resolved config; T, E and trainCount pick the "Ours" rows (see tables/select.ts) */

@@ -1,11 +1,11 @@
 /**
- * Glue for the report stage: stage outputs (stages/formats.ts) → ReportInput pieces. Traces keep
+ * Glue for the report stage: stage outputs (core/records.ts) → ReportInput pieces. Traces keep
  * their points in the original image's frame while their PNGs are thumbnails (long side ≤ 256,
  * kernels/agent/trace.ts), so the points are scaled to the PNG's pixel frame here.
  */
 import { join } from "node:path";
 import sharp from "sharp";
-import type { EvalSummary, Trace } from "../stages/formats.ts";
+import type { EvalSummary, Trace } from "../core/records.ts";
 import type { EvalRow, TraceInput } from "./data.ts";
 
 /** An evaluate summary without per-image detail. */

@@ -4,7 +4,7 @@
  * logs, one trace with tiny PNGs, a missing SCLIP cell and an explicit branch that did not run.
  */
 import sharp from "sharp";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 import type { EvalRow, ReportInput, TraceInput } from "./data.ts";
 
 async function png(data: Uint8Array, w: number, h: number, channels: 1 | 3): Promise<Uint8Array> {
@@ -158,6 +158,13 @@ export async function syntheticReportInput(seeds: number[] = [0, 1]): Promise<Re
         voc: "VOC2012",
       },
       dataHashes: { blur: "ab".repeat(32), glass: "cd".repeat(32) },
+      branches: {
+        blur: "implicit",
+        glass: "implicit",
+        saliency: "implicit",
+        shadow: "explicit",
+        voc: "explicit",
+      },
       trainImages: { blur: 3, glass: 10, saliency: 10 },
       config: { T: 5, E: 2, trainCount: 10, sweepTasks: ["blur"] },
       stageTimes: [

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { Item, Params, Stage } from "../pipeline/stage.ts";
-import type { EvalSummary } from "./formats.ts";
+import type { EvalSummary } from "../core/records.ts";
 import { readEvalSummary } from "./evaluate.ts";
 import { type MissingCell, type Study, STUDY_PARAMS, studyItems, studyTasks } from "./studies.ts";
 

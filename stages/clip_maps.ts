@@ -17,8 +17,8 @@
  */
 import { join } from "node:path";
 import type { Item, RunContext, Stage } from "../pipeline/stage.ts";
-import type { ClipMap } from "./formats.ts";
-import { ModelError } from "../kernels/errors.ts";
+import type { ClipMap } from "../core/records.ts";
+import { ModelError } from "../core/errors.ts";
 import { expandTasks, getTask } from "../data/tasks.ts";
 import { readPreprocessManifest, readSample, type SampleEntry } from "./preprocess.ts";
 import { fileSha256, findModelFile } from "../kernels/models/resolve.ts";
@@ -42,7 +42,7 @@ export const MAP_GRID = 64;
 
 const CODE = [
   "stages/clip_maps.ts",
-  "stages/formats.ts",
+  "core/records.ts",
   "kernels/clip/files.ts",
   "kernels/clip/layers.ts",
   "kernels/clip/maps.ts",
@@ -196,7 +196,7 @@ export const clipMapsStage: Stage = {
 };
 
 /**
- * The maps of a clip-maps entry by image hash (stages/formats.ts: the key of embeddings and
+ * The maps of a clip-maps entry by image hash (core/records.ts: the key of embeddings and
  * CLIP maps). `full` (the map at the image's size) is rebuilt from the token grid unless
  * `{ full: false }`.
  */

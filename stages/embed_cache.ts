@@ -10,11 +10,11 @@
  */
 import { join } from "node:path";
 import type { Item, Params, Stage } from "../pipeline/stage.ts";
-import { DataError } from "../kernels/errors.ts";
+import { DataError } from "../core/errors.ts";
 import { decodeEmbedding, encodeEmbedding } from "../kernels/sam/embedding_io.ts";
 import { segmenterFingerprint, sharedSegmenter } from "../kernels/sam/factory.ts";
 import type { Embedding } from "../kernels/sam/segmenter.ts";
-import { readRgb } from "../data/image_io.ts";
+import { readRgb } from "../core/image_io.ts";
 import { expandTasks } from "../data/tasks.ts";
 import { readPreprocessManifest } from "./preprocess.ts";
 

@@ -6,7 +6,7 @@
  */
 import { dirname, join } from "node:path";
 import type { Item, Stage } from "../pipeline/stage.ts";
-import type { EvalSummary } from "./formats.ts";
+import type { EvalSummary } from "../core/records.ts";
 import { getTask } from "../data/tasks.ts";
 import { readPreprocessed } from "./preprocess.ts";
 import { readEmbeddings } from "./embed_cache.ts";
@@ -17,7 +17,7 @@ import type { EvalPolicy } from "../kernels/agent/episode.ts";
 import { LABEL_VARIANTS, type LabelVariant } from "../kernels/agent/labeller.ts";
 import { loadAgentWeights } from "../kernels/agent/weights_io.ts";
 import { AGENT_CODE, agentInputs, trainItems } from "./train_agent.ts";
-import { DataError } from "../kernels/errors.ts";
+import { DataError } from "../core/errors.ts";
 
 const POLICIES: readonly EvalPolicy[] = ["rl", "random", "single"];
 

@@ -16,7 +16,7 @@ import { decoderCapabilities, sharedSegmenter } from "../kernels/sam/factory.ts"
 import { persamParts, persamSegment } from "../kernels/persam/persam.ts";
 import { targetFeature } from "../kernels/persam/target.ts";
 import { expandTasks } from "../data/tasks.ts";
-import type { PersamSummary } from "./formats.ts";
+import type { PersamSummary } from "../core/records.ts";
 import { readPreprocessManifest, readSample, type SampleEntry } from "./preprocess.ts";
 import { readEmbedding } from "./embed_cache.ts";
 

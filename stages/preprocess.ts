@@ -14,10 +14,10 @@
  */
 import { extname, join, relative } from "node:path";
 import type { Item, Stage } from "../pipeline/stage.ts";
-import type { Preprocessed, Sample } from "./formats.ts";
-import { makeRng } from "../kernels/rng.ts";
-import { DataError } from "../kernels/errors.ts";
-import { encodeGrayPng, readGray, readRgb } from "../data/image_io.ts";
+import type { Preprocessed, Sample } from "../core/records.ts";
+import { makeRng } from "../core/rng.ts";
+import { DataError } from "../core/errors.ts";
+import { encodeGrayPng, readGray, readRgb } from "../core/image_io.ts";
 import { expandTasks, getTask } from "../data/tasks.ts";
 import { dataRoots, fingerprintTask, listTaskPairs, locateTask, resolveTask } from "../data/root.ts";
 import { checkNotEmpty, checkOrphans, type LoadedPair, loadPairs, type Skipped } from "../data/validate.ts";
@@ -54,12 +54,12 @@ export interface PreprocessManifest {
 
 const CODE = [
   "stages/preprocess.ts",
-  "stages/formats.ts",
+  "core/records.ts",
   "data/validate.ts",
   "data/root.ts",
   "data/tasks.ts",
   "data/datasets.ts",
-  "data/image_io.ts",
+  "core/image_io.ts",
   "data/adapters/common.ts",
   "data/adapters/folder.ts",
   "data/adapters/cuhk.ts",

@@ -3,7 +3,7 @@
  * AlignSAM trains on with `shots` = k are the same draw, "shared among different methods"
  * (supp. §5).
  */
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 /** A seeded shuffle of the training subset, first k. */
 export function drawReferences<T>(train: readonly T[], shots: number, seed: number): T[] {

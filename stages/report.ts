@@ -12,6 +12,7 @@ import type { ReportInput, TraceInput } from "../reports/data.ts";
 import { publishReport } from "../reports/publish.ts";
 import { evalRowOf, traceInputOf } from "../reports/from_stages.ts";
 import { sharedSegmenter } from "../kernels/sam/factory.ts";
+import { TASKS } from "../data/tasks.ts";
 import { readPreprocessManifest } from "./preprocess.ts";
 import { readTrainSummary, trainItems } from "./train_agent.ts";
 import { readEvalSummary, trainItemOf } from "./evaluate.ts";
@@ -108,6 +109,7 @@ export const reportStage: Stage = {
         clip: p.clip === "none" ? null : String(p.clip),
         datasets: {},
         dataHashes: {},
+        branches: Object.fromEntries(TASKS.map((t) => [t.id, t.branch])),
         trainImages: {},
         config: { ...p },
         stageTimes: [],

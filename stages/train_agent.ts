@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { InputRef, Item, Params, Stage } from "../pipeline/stage.ts";
-import type { TrainSummary } from "./formats.ts";
+import type { TrainSummary } from "../core/records.ts";
 import { expandTasks, getTask } from "../data/tasks.ts";
 import { readPreprocessed } from "./preprocess.ts";
 import { readEmbeddings } from "./embed_cache.ts";
@@ -17,7 +17,7 @@ import { readClipMaps } from "./clip_maps.ts";
 import { sharedSegmenter } from "../kernels/sam/factory.ts";
 import { trainAgent } from "../kernels/agent/train.ts";
 import { loadAgentWeights, saveAgentWeights } from "../kernels/agent/weights_io.ts";
-import { DataError } from "../kernels/errors.ts";
+import { DataError } from "../core/errors.ts";
 import { drawReferences } from "./references.ts";
 
 export { loadAgentWeights };

@@ -1,8 +1,8 @@
 /** Synthetic segmenter, images and a stand-in SRM for the agent tests (no data, no weights). */
 import type { Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
-import type { GroundTruth, Point } from "../kernels/image.ts";
-import type { Sample } from "../stages/formats.ts";
-import { makeRng } from "../kernels/rng.ts";
+import type { GroundTruth, Point } from "../core/image.ts";
+import type { Sample } from "../core/records.ts";
+import { makeRng } from "../core/rng.ts";
 
 /**
  * Decodes to the union of discs (radius r px) around the positive points minus those around the

@@ -11,7 +11,7 @@ import { CELLS, gridLayout, poolCells, poolMap } from "../kernels/agent/grid64.t
 import { type AgentWeights, decodeWeights, encodeWeights } from "../kernels/agent/weights_io.ts";
 import { createActorCritic } from "../kernels/agent/policy.ts";
 import { initTf, tf } from "../kernels/tf/backend.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 import { randomEmbedding } from "./_agent_fixtures.ts";
 
 const emb = randomEmbedding(120, 90, 5, 7);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PromptEnv, rewardAt, trainingP0 } from "../kernels/agent/env.ts";
 import { cellCenter } from "../kernels/masks/grid.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 import { discSegmenter, leftGt, randomEmbedding } from "./_agent_fixtures.ts";
 import { extremePoints, gridLayout, gtToGrid, poolCells } from "../kernels/agent/grid64.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { trainAgent } from "../kernels/agent/train.ts";
 import { evaluateAgent } from "../kernels/agent/evaluate.ts";
 import { decodeWeights, encodeWeights } from "../kernels/agent/weights_io.ts";
-import type { EvalSummary } from "../stages/formats.ts";
+import type { EvalSummary } from "../core/records.ts";
 import { discSegmenter, leftGt, randomEmbedding, sampleOf } from "./_agent_fixtures.ts";
 import { paperTrainHyper } from "../stages/config.ts";
 

@@ -9,7 +9,7 @@ import {
   ppoUpdate,
 } from "../kernels/agent/ppo.ts";
 import { CELL_FEATURES } from "../kernels/agent/features.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 Deno.test("ppo: Monte-Carlo returns (λ = 1) and GAE by hand", () => {
   const r = new Float32Array([1, -1, 1]),

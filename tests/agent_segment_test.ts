@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
-import { readGray, readRgb } from "../data/image_io.ts";
+import { readGray, readRgb } from "../core/image_io.ts";
 import { createWeightFreeSegmenter } from "../kernels/sam/weightfree/segmenter.ts";
 import { trainAgent } from "../kernels/agent/train.ts";
 import { saveAgentWeights } from "../kernels/agent/weights_io.ts";
-import type { Sample } from "../stages/formats.ts";
+import type { Sample } from "../core/records.ts";
 import { paperTrainHyper } from "../stages/config.ts";
 
 async function segment(args: string[]): Promise<{ code: number; out: string; err: string }> {

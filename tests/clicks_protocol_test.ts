@@ -1,11 +1,10 @@
 import { assert, assertEquals, assertRejects } from "./pipeline_assert.ts";
-import type { Point } from "../kernels/image.ts";
+import type { Point } from "../core/image.ts";
 import type { DecodeResult, Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
 import { interiorPoint, maskIou, nextClick, simulateClicks } from "../kernels/sam/clicks.ts";
 import { clicksTable, formatClicksTable, main } from "../cli/clicks.ts";
-import { UsageError } from "../pipeline/errors.ts";
-import { DataError } from "../kernels/errors.ts";
-import { encodeMaskPng, encodeRgbPng } from "../data/image_io.ts";
+import { DataError, UsageError } from "../core/errors.ts";
+import { encodeMaskPng, encodeRgbPng } from "../core/image_io.ts";
 import { createWeightFreeSegmenter } from "../kernels/sam/weightfree/segmenter.ts";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { initTf, tf } from "../kernels/tf/backend.ts";
-import { ModelError } from "../kernels/errors.ts";
+import { ModelError } from "../core/errors.ts";
 import { needsShared, SHARED } from "./_shared.ts";
 import { randomClipTensors } from "../kernels/clip/random.ts";
 import { parseSafetensors, writeSafetensors } from "../kernels/clip/safetensors.ts";
@@ -18,7 +18,7 @@ import { toTf } from "../kernels/clip/layers.ts";
 import { encodeText, encodeTextEnsemble } from "../kernels/clip/text.ts";
 import { normalizeRows } from "../kernels/clip/surgery.ts";
 import { encodeImageTokens } from "../kernels/clip/vision.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 const TINY: ClipConfig = {
   vision: { width: 32, layers: 8, heads: 2, patch: 16, imageSize: 64 },

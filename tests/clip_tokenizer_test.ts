@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import { needsShared, SHARED } from "./_shared.ts";
 import { CONTEXT_LENGTH, EOT, loadTokenizer, makeTokenizer, SOT } from "../kernels/clip/tokenizer.ts";
-import { ModelError } from "../kernels/errors.ts";
+import { ModelError } from "../core/errors.ts";
 
 const VOCAB = `${SHARED}models/clip/bpe_simple_vocab_16e6.txt.gz`;
 const opts = needsShared("models/clip");

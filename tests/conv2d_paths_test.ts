@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { initTf, tf } from "../kernels/tf/backend.ts";
 import { conv2d, type ConvPath, defaultConvPath } from "../kernels/tf/conv2d.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 function randn(shape: number[], seed: number, scale = 1): tf.Tensor {
   const rng = makeRng(seed);

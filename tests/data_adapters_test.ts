@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { getTask, TASKS } from "../data/tasks.ts";
 import { listTaskPairs, locateTask, resolveTask } from "../data/root.ts";
 import { loadPairs } from "../data/validate.ts";
-import { DataError } from "../kernels/errors.ts";
+import { DataError } from "../core/errors.ts";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
 import { assert, includes, rejectsWith } from "./data_assert.ts";
 

@@ -1,7 +1,7 @@
 import { assert, includes, rejectsWith } from "./data_assert.ts";
 import { createHash } from "node:crypto";
-import { downloadVerified, hashRecordPath, sha256File, verifyFile } from "../data/download.ts";
-import { DataError } from "../kernels/errors.ts";
+import { downloadVerified, hashRecordPath, sha256File, verifyFile } from "../core/download.ts";
+import { DataError } from "../core/errors.ts";
 
 /** 100 kB of deterministic bytes. */
 const BYTES: Uint8Array<ArrayBuffer> = new Uint8Array(100_000).map((_, i) => (i * 31 + 7) % 251);

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { join } from "node:path";
 import { type DatasetSource, fetchDataset } from "../data/datasets.ts";
-import { hashRecordPath } from "../data/download.ts";
+import { hashRecordPath } from "../core/download.ts";
 import { listTaskPairs, locateTask } from "../data/root.ts";
 import { getTask } from "../data/tasks.ts";
 import { assert } from "./data_assert.ts";

@@ -8,8 +8,8 @@ import {
   readSample,
 } from "../stages/preprocess.ts";
 import { loadPair } from "../data/validate.ts";
-import { DataError } from "../kernels/errors.ts";
-import type { Sample } from "../stages/formats.ts";
+import { DataError } from "../core/errors.ts";
+import type { Sample } from "../core/records.ts";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
 import { assert, includes, rejectsWith } from "./data_assert.ts";
 

@@ -1,5 +1,5 @@
 import { expandTasks, getTask, TASKS } from "../data/tasks.ts";
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { assert, includes } from "./data_assert.ts";
 
 Deno.test("tasks: prompts (supp. Table 1), branches (paper Table 1), metrics (Tables 2–3)", () => {

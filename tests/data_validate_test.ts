@@ -4,7 +4,7 @@ import { folderAdapter } from "../data/adapters/folder.ts";
 import type { Pair } from "../data/adapters/common.ts";
 import { getTask } from "../data/tasks.ts";
 import { checkNotEmpty, checkOrphans, loadPair, loadPairs } from "../data/validate.ts";
-import { DataError } from "../kernels/errors.ts";
+import { DataError } from "../core/errors.ts";
 import { assert, includes, rejectsWith } from "./data_assert.ts";
 
 const W = 16;

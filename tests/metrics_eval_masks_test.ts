@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
 import { evalMasks, toJson } from "../cli/eval_masks.ts";
-import { encodeGrayPng } from "../data/image_io.ts";
+import { encodeGrayPng } from "../core/image_io.ts";
 import { allMetrics } from "../kernels/metrics/index.ts";
 import { gtFromGray, softFromGray } from "../kernels/metrics/prepare.ts";
-import { DataError } from "../kernels/errors.ts";
+import { DataError } from "../core/errors.ts";
 
 const CLI = new URL("../cli/eval_masks.ts", import.meta.url).pathname;
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { allMetrics } from "../kernels/metrics/index.ts";
 import { nearestForegroundSq } from "../kernels/masks/distance.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 const near = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) <= 1e-9, `${what}: expected ${b}, got ${a}`);

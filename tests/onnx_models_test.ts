@@ -1,6 +1,6 @@
 /** Model lookup, the offline error, the hash cache and the segmenter factory. */
 import assert from "node:assert/strict";
-import { ModelError } from "../kernels/errors.ts";
+import { ModelError } from "../core/errors.ts";
 import { fileSha256, modelCacheDir } from "../kernels/models/resolve.ts";
 import { createSegmenter } from "../kernels/sam/factory.ts";
 import { FAMILIES } from "../kernels/sam/registry.ts";

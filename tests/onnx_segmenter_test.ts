@@ -3,8 +3,8 @@
  * (see there for the arithmetic each output encodes).
  */
 import assert from "node:assert/strict";
-import { ModelError } from "../kernels/errors.ts";
-import type { RGBImage } from "../kernels/image.ts";
+import { ModelError } from "../core/errors.ts";
+import type { RGBImage } from "../core/image.ts";
 import { createOnnxSegmenter } from "../kernels/sam/onnx/segmenter.ts";
 import { FAMILIES } from "../kernels/sam/registry.ts";
 import type { Segmenter } from "../kernels/sam/segmenter.ts";

@@ -4,7 +4,7 @@
  * colour region must be found in a test image where it sits elsewhere.
  */
 import assert from "node:assert/strict";
-import type { BinaryMask, Point, RGBImage } from "../kernels/image.ts";
+import type { BinaryMask, Point, RGBImage } from "../core/image.ts";
 import { COVER_THRESHOLD, locationPrior, maskCoverage, targetFeature } from "../kernels/persam/target.ts";
 import { maskBox, persamParts, persamSegment } from "../kernels/persam/persam.ts";
 import type { DecodeOptions, Embedding, Segmenter } from "../kernels/sam/segmenter.ts";

@@ -1,7 +1,7 @@
 /** Config resolution, `--set` parsing, canonical JSON, item names and staleness reasons. */
 import { assertEquals, assertRejects } from "./pipeline_assert.ts";
 import { parseSet, resolveParams } from "../pipeline/config.ts";
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { canonicalJson, sha256Hex } from "../pipeline/hash.ts";
 import { itemFileName, itemId } from "../pipeline/items.ts";
 import { explain } from "../pipeline/why.ts";

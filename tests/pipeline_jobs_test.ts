@@ -1,7 +1,7 @@
 /** --jobs: CPU-bound items in worker threads really overlap; failures and interrupts lose nothing. */
 import { assert, assertEquals, assertRejects } from "./pipeline_assert.ts";
 import { join } from "node:path";
-import { InterruptedError } from "../pipeline/errors.ts";
+import { InterruptedError } from "../core/errors.ts";
 import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import { BUSY_PROFILES, BUSY_SCHEMA, STAGES } from "./fixtures/pipeline/busy.ts";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { assertEquals, assertRejects } from "./pipeline_assert.ts";
 import nodeAssert from "node:assert/strict";
 import { findEntry, parseItemSpec } from "../pipeline/lookup.ts";
-import { UsageError } from "../pipeline/errors.ts";
+import { UsageError } from "../core/errors.ts";
 
 async function fakeIndex(cache: string, items: { key: string; item: Record<string, string | number> }[]) {
   await Deno.mkdir(join(cache, "index", "train-agent"), { recursive: true });

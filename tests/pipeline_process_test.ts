@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "./pipeline_assert.ts";
-import { LockError } from "../pipeline/errors.ts";
+import { LockError } from "../core/errors.ts";
 import { reproduce } from "../pipeline/runner.ts";
 import { ENTRY_META } from "../pipeline/store.ts";
 import { TOY_PROFILES, TOY_SCHEMA, toyStages } from "./fixtures/pipeline/toy.ts";

@@ -1,7 +1,7 @@
 /** The runner on toy stages (tests/fixtures/pipeline/toy.ts), each test in its own temp cache. */
 import { assert, assertEquals, assertMatch, assertRejects } from "./pipeline_assert.ts";
 import { join } from "node:path";
-import { DagError, UsageError } from "../pipeline/errors.ts";
+import { DagError, UsageError } from "../core/errors.ts";
 import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import { TOY_PROFILES, TOY_SCHEMA, toyStages } from "./fixtures/pipeline/toy.ts";

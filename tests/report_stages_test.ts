@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
 import { evalRowOf, traceInputOf } from "../reports/from_stages.ts";
-import type { EvalSummary } from "../stages/formats.ts";
+import type { EvalSummary } from "../core/records.ts";
 
 async function png(w: number, h: number, channels: 1 | 3): Promise<Uint8Array> {
   return new Uint8Array(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { initTf, tf } from "../kernels/tf/backend.ts";
 import { type Branch, createSrm, SRM_LR, type SrmInput } from "../kernels/srm/srm.ts";
 import { diceBce, diceBceGrad } from "../kernels/srm/loss.ts";
-import { makeRng } from "../kernels/rng.ts";
+import { makeRng } from "../core/rng.ts";
 
 const N = 64 * 64;
 

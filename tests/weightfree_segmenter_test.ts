@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "./pipeline_assert.ts";
-import type { Point, RGBImage } from "../kernels/image.ts";
-import { ModelError } from "../kernels/errors.ts";
+import type { Point, RGBImage } from "../core/image.ts";
+import { ModelError } from "../core/errors.ts";
 import { EMBED_SIZE, type Embedding, LOW_RES } from "../kernels/sam/segmenter.ts";
 import { createWeightFreeSegmenter, WEIGHT_FREE_LABEL } from "../kernels/sam/weightfree/segmenter.ts";
 import { CHANNELS, fineGridSize } from "../kernels/sam/weightfree/features.ts";

@@ -5,7 +5,7 @@
  * the skipped list.
  */
 import { basename, extname, join } from "node:path";
-import { DataError } from "../../kernels/errors.ts";
+import { DataError } from "../../core/errors.ts";
 import type { TaskSpec } from "../tasks.ts";
 
 export type Split = "train" | "test";

@@ -5,7 +5,7 @@
  * task accepts besides its dataset's original layout.
  */
 import { join } from "node:path";
-import { DataError } from "../../kernels/errors.ts";
+import { DataError } from "../../core/errors.ts";
 import type { TaskSpec } from "../tasks.ts";
 import { type Adapter, filesByStem, imagesMasksPairs, isDir, type PairList, type Split } from "./common.ts";
 

@@ -6,8 +6,8 @@
  * pool, val.txt the test set (the VOC 2012 test labels are not public).
  */
 import { join } from "node:path";
-import { DataError } from "../../kernels/errors.ts";
-import { readGray } from "../image_io.ts";
+import { DataError } from "../../core/errors.ts";
+import { readGray } from "../../core/image_io.ts";
 import { type Adapter, isDir, isFile, type Orphan, type Pair } from "./common.ts";
 
 const SET_FILE = { train: "train.txt", test: "val.txt" } as const;

@@ -12,12 +12,12 @@
  * - the point's label is not the env's business: the caller passes it (SRM / SCLIP / LAST /
  *   none, kernels/agent/labeller.ts), as Alg. 1 separates the action (location) from its label.
  */
-import type { GroundTruth, Point } from "../image.ts";
+import type { GroundTruth, Point } from "../../core/image.ts";
 import type { DecodeResult, Embedding, Segmenter } from "../sam/segmenter.ts";
 import { cellCenter, maskValueAt } from "../masks/grid.ts";
 import { lowResToGrid } from "../masks/threshold.ts";
 import { CELLS, type GridLayout, layoutOf, SIDE } from "./grid64.ts";
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../core/rng.ts";
 
 export interface EnvOptions {
   T: number;

@@ -9,8 +9,8 @@
  * decodes once — every step record then carries that one final mask.
  */
 import type { Embedding, Segmenter } from "../sam/segmenter.ts";
-import type { GroundTruth, Point } from "../image.ts";
-import type { ClipMap } from "../../stages/formats.ts";
+import type { GroundTruth, Point } from "../../core/image.ts";
+import type { ClipMap } from "../../core/records.ts";
 import { createSrm, type Srm } from "../srm/srm.ts";
 import { act, type ActorCritic, createActorCritic, type PolicySnapshot, snapshot } from "./policy.ts";
 import { CELL_FEATURES, type FeatureSpec, imageFeatures } from "./features.ts";
@@ -20,7 +20,7 @@ import { initialSrmInput, labelFor, type LabelVariant, needsSrm, srmInput } from
 import { stateFeatures, type TrainImage } from "./train.ts";
 import type { AgentWeights } from "./weights_io.ts";
 import type { DecodeResult } from "../sam/segmenter.ts";
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../core/rng.ts";
 import { isPadded } from "../sam/layout.ts";
 
 export type EvalPolicy = "rl" | "random" | "single";

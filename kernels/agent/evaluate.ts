@@ -6,13 +6,13 @@
  * Masks are the segmenter's binary output, so F_β and E_φ are single-threshold values.
  */
 import { initTf } from "../tf/backend.ts";
-import { makeRng } from "../rng.ts";
+import { makeRng } from "../../core/rng.ts";
 import type { Embedding, Segmenter } from "../sam/segmenter.ts";
-import type { ClipMap, EvalSummary, ImageResult, Sample, StepRecord, Trace } from "../../stages/formats.ts";
+import type { ClipMap, EvalSummary, ImageResult, Sample, StepRecord, Trace } from "../../core/records.ts";
 import { metricsFor } from "../metrics/index.ts";
 import { berPooled } from "../metrics/ber.ts";
 import { pooledIou } from "../metrics/iou.ts";
-import { DataError } from "../errors.ts";
+import { DataError } from "../../core/errors.ts";
 import { type EvalPolicy, restoreAgent, runEpisode } from "./episode.ts";
 import type { LabelVariant } from "./labeller.ts";
 import type { AgentWeights } from "./weights_io.ts";

@@ -15,7 +15,7 @@
  */
 import { CELLS, SIDE } from "./grid64.ts";
 import { GRID } from "../masks/grid.ts";
-import { makeRng } from "../rng.ts";
+import { makeRng } from "../../core/rng.ts";
 
 /** Projected dimensions per pooled vector. */
 export const PROJ_DIM = 16;

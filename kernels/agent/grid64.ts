@@ -7,7 +7,7 @@
  */
 import { resizeAreaF32 } from "../masks/resize.ts";
 import { GRID } from "../masks/grid.ts";
-import type { GroundTruth } from "../image.ts";
+import type { GroundTruth } from "../../core/image.ts";
 import { imageExtentOnGrid } from "../sam/transform.ts";
 import { isPadded } from "../sam/layout.ts";
 import type { Embedding } from "../sam/segmenter.ts";

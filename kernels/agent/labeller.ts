@@ -4,7 +4,7 @@
  * (kernels/agent/label.ts does the thresholding and the other variants).
  */
 import type { Srm, SrmInput } from "../srm/srm.ts";
-import type { ClipMap } from "../../stages/formats.ts";
+import type { ClipMap } from "../../core/records.ts";
 import type { Embedding } from "../sam/segmenter.ts";
 import { labelPoint, type LabelVariant } from "./label.ts";
 import { isPadded } from "../sam/layout.ts";

@@ -14,7 +14,7 @@
 import "@tensorflow/tfjs";
 import { tf } from "../tf/backend.ts";
 import { CELLS } from "./grid64.ts";
-import { makeRng, type Rng } from "../rng.ts";
+import { makeRng, type Rng } from "../../core/rng.ts";
 
 export interface NamedWeight {
   name: string;

@@ -14,7 +14,8 @@ import "@tensorflow/tfjs"; // registers the gradients (see policy.ts)
 import { tf } from "../tf/backend.ts";
 import type { ActorCritic } from "./policy.ts";
 import { CELLS } from "./grid64.ts";
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../core/rng.ts";
+import type { PpoStats } from "../../core/records.ts";
 
 // ---- hyperparameters -------------------------------------------------------------------
 export interface PpoConfig {
@@ -87,15 +88,6 @@ export interface PpoBatch {
   values: Float32Array;
   advantages: Float32Array;
   returns: Float32Array;
-}
-
-export interface PpoStats {
-  pg_loss: number;
-  v_loss: number;
-  entropy: number;
-  approx_kl: number;
-  clipfrac: number;
-  explained_variance: number;
 }
 
 export function createOptimizer(cfg: PpoConfig): tf.Optimizer {

@@ -1,11 +1,11 @@
 /**
  * Point traces of a few test images for supp. Fig. 1: the image, its GT and the mask after each
- * step as small PNGs (long side ≤ 256), with the points so far (Trace in stages/formats.ts).
+ * step as small PNGs (long side ≤ 256), with the points so far (Trace in core/records.ts).
  */
-import type { BinaryMask, Point, RGBImage } from "../image.ts";
-import type { Trace } from "../../stages/formats.ts";
+import type { BinaryMask, Point, RGBImage } from "../../core/image.ts";
+import type { Trace } from "../../core/records.ts";
 import { resizeBilinear, resizeNearest } from "../masks/resize.ts";
-import { encodeMaskPng, encodeRgbPng } from "../../data/image_io.ts";
+import { encodeMaskPng, encodeRgbPng } from "../../core/image_io.ts";
 
 export const TRACE_SIDE = 256;
 

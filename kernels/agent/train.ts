@@ -9,9 +9,9 @@
  * move; five smaller updates per pass cost the same compute (∝ transitions × K).
  */
 import { initTf } from "../tf/backend.ts";
-import { makeRng } from "../rng.ts";
+import { makeRng } from "../../core/rng.ts";
 import type { Embedding, Segmenter } from "../sam/segmenter.ts";
-import type { ClipMap, Sample, TrainSummary, UpdateLog } from "../../stages/formats.ts";
+import type { ClipMap, Sample, TrainSummary, UpdateLog } from "../../core/records.ts";
 import { createSrm, type Srm, SRM_LR } from "../srm/srm.ts";
 import { type GridLayout, gtToGrid, layoutOf, poolCells, poolMap } from "./grid64.ts";
 import { CELL_FEATURES, cellFeatures, type FeatureSpec, fitFeatureSpec, imageFeatures } from "./features.ts";
@@ -21,7 +21,7 @@ import { computeAdvantages, createOptimizer, PPO_DEFAULTS, type PpoConfig, ppoUp
 import { PromptEnv, trainingP0 } from "./env.ts";
 import { labelFor, type LabelVariant, needsSrm, srmInput } from "./labeller.ts";
 import type { AgentWeights } from "./weights_io.ts";
-import { DataError } from "../errors.ts";
+import { DataError } from "../../core/errors.ts";
 import { isPadded } from "../sam/layout.ts";
 
 export const DEFAULT_EPISODES_PER_UPDATE = 10;

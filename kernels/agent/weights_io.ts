@@ -4,7 +4,7 @@
  * `agent.bin` (the float32 data, little-endian, concatenated). Any nesting of plain objects,
  * arrays, numbers, strings and Float32Arrays round-trips, so the SRM's weight format is its own.
  */
-import { DataError } from "../errors.ts";
+import { DataError } from "../../core/errors.ts";
 import type { FeatureSpec } from "./features.ts";
 import type { NamedWeight } from "./policy.ts";
 

@@ -6,8 +6,8 @@
  * const cs = createClipSurgery(await loadClipWeights(path), tokenizer, templates);
  * const m = cs.map(image, "shadow"); // m.full: [H, W] in [0, 1]
  */
-import type { RGBImage } from "../image.ts";
-import { ModelError } from "../errors.ts";
+import type { RGBImage } from "../../core/image.ts";
+import { ModelError } from "../../core/errors.ts";
 import { disposeTfClip, toTf } from "./layers.ts";
 import { clipInput } from "./preprocess.ts";
 import { featureSurgery, normalizeRows } from "./surgery.ts";

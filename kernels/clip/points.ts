@@ -3,7 +3,7 @@
  * from the CLIP-Surgery map instead of SRM) and CLIP Surgery's text → SAM points
  * (`similarity_map_to_points`, METHOD-NOTES.md §3 last bullet).
  */
-import type { Point } from "../image.ts";
+import type { Point } from "../../core/image.ts";
 import { resizeBilinear } from "../masks/resize.ts";
 import { extentOnGrid, minMax } from "./maps.ts";
 
@@ -42,7 +42,7 @@ export function pointsFromMap(
   ];
 }
 
-/** What `mapValueAt` reads: a ClipMap (stages/formats.ts) fits. */
+/** What `mapValueAt` reads: a ClipMap (core/records.ts) fits. */
 export interface MapLike {
   /** [64, 64] on the segmenter's grid (clip-maps: padded or stretched, see `padded`) */
   map64: Float32Array;

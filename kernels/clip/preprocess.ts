@@ -2,7 +2,7 @@
  * CLIP Surgery's image preprocessing (its demo: `Resize((S, S), BICUBIC)`, no centre crop,
  * `ToTensor`, `Normalize(mean, std)`), as pure functions over RGB arrays.
  */
-import type { RGBImage } from "../image.ts";
+import type { RGBImage } from "../../core/image.ts";
 
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
 export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;

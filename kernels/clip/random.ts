@@ -3,7 +3,7 @@
  * configurations written as safetensors files) and the bench (ViT-B/16 shape, in memory).
  * They exercise the same code path as real weights; their maps mean nothing.
  */
-import { makeRng } from "../rng.ts";
+import { makeRng } from "../../core/rng.ts";
 import { type ClipConfig, expectedTensors } from "./weights.ts";
 
 /** name → tensor: LayerNorm gains 1, biases and LayerNorm shifts small, weights N(0, 0.02²)·scale. */

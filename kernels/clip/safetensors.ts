@@ -10,7 +10,7 @@
  * const file = parseSafetensors(await Deno.readFile("model.safetensors"), "model.safetensors");
  * file.get("logit_scale"); // { dtype: "F32", shape: [], data: Float32Array [1] }
  */
-import { ModelError } from "../errors.ts";
+import { ModelError } from "../../core/errors.ts";
 
 export interface SafeTensor {
   dtype: string;

@@ -14,7 +14,7 @@
  * const tok = await loadTokenizer("../shared/models/clip/bpe_simple_vocab_16e6.txt.gz");
  * tok.encode("a photo of a cat"); // [320, 1125, 539, 320, 2368]
  */
-import { ModelError } from "../errors.ts";
+import { ModelError } from "../../core/errors.ts";
 
 export const SOT = 49406;
 export const EOT = 49407;

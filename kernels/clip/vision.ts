@@ -4,7 +4,7 @@
  * projection are applied to every token, not only CLS.
  */
 import { tf } from "../tf/backend.ts";
-import { ModelError } from "../errors.ts";
+import { ModelError } from "../../core/errors.ts";
 import { resizeBilinear } from "../masks/resize.ts";
 import { layerNorm, linear, residualBlock, type TfClip } from "./layers.ts";
 import { SURGERY_BLOCKS, surgeryBlock } from "./surgery.ts";

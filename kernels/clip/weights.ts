@@ -6,7 +6,7 @@
  *
  * Model registry entry (MODELS.md, CLIP section): URL, size; sha256 recorded on first download.
  */
-import { ModelError } from "../errors.ts";
+import { ModelError } from "../../core/errors.ts";
 import { parseSafetensors, type SafeTensor } from "./safetensors.ts";
 
 export interface TowerConfig {

@@ -8,7 +8,7 @@
  * const [enc, dec] = await resolveModelFiles([fam.encoder, fam.decoder]); // downloads if needed
  */
 import { join, resolve } from "node:path";
-import { ModelError } from "../errors.ts";
+import { ModelError } from "../../core/errors.ts";
 
 /** What the resolver needs of a file (kernels/sam/registry.ts ModelFile fits). */
 export interface ModelFileRef {
@@ -82,7 +82,7 @@ export function missingFilesError(
 
 /** Download `f` (verified) into the model cache; errors pass through as the downloader throws them. */
 export async function downloadModelFile(f: ModelFileRef, opts: ResolveOptions = {}): Promise<string> {
-  const { downloadVerified } = await import("../../data/download.ts");
+  const { downloadVerified } = await import("../../core/download.ts");
   return await downloadVerified({
     url: f.url,
     dest: join(modelCacheDir(), f.name),
@@ -150,7 +150,7 @@ export async function fileSha256(path: string): Promise<string> {
   const cache = await readHashCache();
   const hit = cache[abs];
   if (hit && hit.size === key.size && hit.mtime === key.mtime) return hit.sha256;
-  const { sha256File } = await import("../../data/download.ts");
+  const { sha256File } = await import("../../core/download.ts");
   const sha256 = await sha256File(abs);
   const fresh = await readHashCache(); // another process may have added entries meanwhile
   fresh[abs] = { ...key, sha256 };

@@ -10,7 +10,7 @@
  * const t = targetFeature(refs);
  * const { mask } = await persamSegment(seg, testEmb, t.feature, caps);
  */
-import type { Point } from "../image.ts";
+import type { Point } from "../../core/image.ts";
 import type { DecoderCapabilities } from "../sam/factory.ts";
 import type { DecodeResult, Embedding, Segmenter } from "../sam/segmenter.ts";
 import { locationPrior } from "./target.ts";

@@ -6,7 +6,7 @@
  * const t = targetFeature([{ emb: refEmb, mask: refMask }]);
  * const { pos, neg } = locationPrior(testEmb, t.feature); // argmax / argmin of cosine similarity
  */
-import type { BinaryMask, Point } from "../image.ts";
+import type { BinaryMask, Point } from "../../core/image.ts";
 import { resizeAreaF32 } from "../masks/resize.ts";
 import { isPadded } from "../sam/layout.ts";
 import type { Embedding } from "../sam/segmenter.ts";

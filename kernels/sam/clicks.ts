@@ -5,7 +5,7 @@
  * click goes to the most interior point of the largest error region, positive inside a false
  * negative region, negative inside a false positive one. IoU is recorded after each click.
  */
-import type { Point } from "../image.ts";
+import type { Point } from "../../core/image.ts";
 import { edt } from "../masks/distance.ts";
 import { connectedComponents } from "../masks/components.ts";
 import type { Embedding, Segmenter } from "./segmenter.ts";

@@ -10,7 +10,7 @@
  * const seg = await createSegmenter("mobilesam", { modelsDir: "models" });
  */
 import { createHash } from "node:crypto";
-import { ModelError } from "../errors.ts";
+import { ModelError } from "../../core/errors.ts";
 import { fileSha256, findModelFile, resolveModelFiles, verifiedSha256 } from "../models/resolve.ts";
 import { createOnnxSegmenter } from "./onnx/segmenter.ts";
 import { FAMILIES, type FamilySpec } from "./registry.ts";

@@ -2,7 +2,7 @@
  * The frozen promptable segmenter (paper §3.1: SAM's E_I and D_M). The agent, the SRM and the
  * stages use only this interface; they never touch ONNX tensors or model weights.
  */
-import type { Point, RGBImage } from "../image.ts";
+import type { Point, RGBImage } from "../../core/image.ts";
 
 /** Side of the embedding grid, as SAM's 1024/16. */
 export const EMBED_SIZE = 64;

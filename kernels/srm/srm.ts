@@ -10,7 +10,7 @@
  * const yr = srm.predict({ embedding, channels: 32, prevMask }); // [64·64] in [0, 1]
  */
 import { tf } from "../tf/backend.ts";
-import { makeRng } from "../rng.ts";
+import { makeRng } from "../../core/rng.ts";
 import { type Branch, forward, type Params, paramSpecs, type StateTensors } from "./net.ts";
 import { embeddingScale, GRID, pooledState, RES } from "./input.ts";
 import { diceBceGrad } from "./loss.ts";

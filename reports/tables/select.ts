@@ -7,7 +7,6 @@
  * other branch with a note when only that one ran, e.g. no CLIP weights), and the run's T, E and
  * trainCount (`run.config`; else the most common value among rl/srm items).
  */
-import { TASKS } from "../../data/tasks.ts";
 import type { EvalRow, Policy, ReportInput, SeedStat } from "../data.ts";
 import { seedStat, toPaperScale } from "../data.ts";
 import { type PaperNumber, paperNumber, type PaperTableId } from "../paper_numbers.ts";
@@ -40,8 +39,9 @@ export interface Query {
 /** The paper's column task → our task ids to try, in order (glass: GDD first, then real MSD). */
 const TASK_ALIASES: Record<string, string[]> = { glass: ["glass", "mirror"] };
 
-function paperBranch(task: string): "implicit" | "explicit" {
-  return TASKS.find((t) => t.id === task)?.branch ?? "implicit";
+/** The task's SRM branch in the paper (Table 1), as the report stage recorded it from the task registry. */
+function paperBranch(input: ReportInput, task: string): "implicit" | "explicit" {
+  return input.run.branches?.[task] ?? "implicit";
 }
 
 function mode(values: number[]): number | undefined {
@@ -108,7 +108,7 @@ export function pickEvals(input: ReportInput, task: string, q: Query): { rows: E
     e.task === task && e.policy === q.policy && e.variant === q.variant &&
     (T === undefined || e.T === T) && (E === undefined || e.E === E) && kOk(e)
   );
-  const want = q.branch ?? paperBranch(task);
+  const want = q.branch ?? paperBranch(input, task);
   const rows = base.filter((e) => e.branch === want);
   if (rows.length > 0 || q.branch) return { rows };
   const other = base.filter((e) => e.branch !== want);

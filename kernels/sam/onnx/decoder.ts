@@ -2,7 +2,7 @@
  * Prompt → decoder feeds and decoder outputs → one DecodeResult, per decoder kind. Pure
  * functions over typed arrays, so the exact tensors can be tested without a model.
  */
-import type { Point } from "../../image.ts";
+import type { Point } from "../../../core/image.ts";
 import { binarize } from "../../masks/threshold.ts";
 import type { DecodeOptions, DecodeResult, Embedding } from "../segmenter.ts";
 import { LOW_RES } from "../segmenter.ts";

@@ -3,7 +3,7 @@
  * with PIL (antialiased bilinear); we resample with area averaging when shrinking and bilinear
  * (align_corners = false) when enlarging: the same footprint, not bit-identical to PIL.
  */
-import type { RGBImage } from "../../image.ts";
+import type { RGBImage } from "../../../core/image.ts";
 import { resizeAreaF32, resizeBilinear } from "../../masks/resize.ts";
 import type { PreprocessKind } from "../registry.ts";
 import { resizedSize, SAM_FRAME } from "../transform.ts";

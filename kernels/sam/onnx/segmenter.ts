@@ -6,7 +6,7 @@
  * const seg = await createOnnxSegmenter({ family: FAMILIES["sam-vit-b"], encoderPath, decoderPath, id });
  * const emb = await seg.embed(image); const { mask } = await seg.decode(emb, [{ x, y, label: 1 }]);
  */
-import type { Point, RGBImage } from "../../image.ts";
+import type { Point, RGBImage } from "../../../core/image.ts";
 import type { FamilySpec } from "../registry.ts";
 import type { DecodeOptions, DecodeResult, Embedding, Segmenter } from "../segmenter.ts";
 import { EMBED_SIZE } from "../segmenter.ts";

@@ -5,7 +5,7 @@
  * fails at once with its name, the tensor, and expected vs actual — not deep inside a decode.
  */
 import * as ort from "onnxruntime-node";
-import { ModelError } from "../../errors.ts";
+import { ModelError } from "../../../core/errors.ts";
 import type { TensorSpec } from "../registry.ts";
 
 export type Provider = "cuda" | "cpu";

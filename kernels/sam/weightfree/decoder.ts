@@ -8,7 +8,7 @@
  * Wei et al., "Geodesic saliency", ECCV 2012); a negative click or a positive one near the
  * border overrides it. Logits = (d_bg − d_fg) / (logitScale · fineSize) [+ colour log-odds].
  */
-import type { Point } from "../../image.ts";
+import type { Point } from "../../../core/image.ts";
 import { LOW_RES } from "../segmenter.ts";
 import { resizeBilinear } from "../../masks/resize.ts";
 import type { WeightFreeConfig } from "./config.ts";

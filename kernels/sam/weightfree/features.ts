@@ -4,7 +4,7 @@
  * E_I(x) ⊙ M multiplies, paper §3.2). Nothing here is learned.
  */
 import { EMBED_SIZE } from "../segmenter.ts";
-import type { RGBImage } from "../../image.ts";
+import type { RGBImage } from "../../../core/image.ts";
 import { borderDistance, type EdgeCosts } from "./geodesic.ts";
 
 /** Channels of the [C, 64, 64] embedding, in order (each scaled to roughly [−1, 1] or [0, 1]). */

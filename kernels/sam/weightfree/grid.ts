@@ -3,7 +3,7 @@
  * across decode calls of one embedding (an RL episode decodes the same image ≈15 times, adding
  * one click each time, so per-click maps are computed once and combined by min / sum).
  */
-import type { Point } from "../../image.ts";
+import type { Point } from "../../../core/image.ts";
 import type { EdgeCosts } from "./geodesic.ts";
 
 /** What one click at a fine pixel contributes, whatever its label. */

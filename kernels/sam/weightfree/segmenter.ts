@@ -18,8 +18,8 @@
  * const emb = await seg.embed(image);
  * const { mask, lowRes, score } = await seg.decode(emb, [{ x: 120, y: 80, label: 1 }]);
  */
-import type { Point, RGBImage } from "../../image.ts";
-import { ModelError } from "../../errors.ts";
+import type { Point, RGBImage } from "../../../core/image.ts";
+import { ModelError } from "../../../core/errors.ts";
 import type { DecodeOptions, DecodeResult, Embedding, Segmenter } from "../segmenter.ts";
 import { configId, DEFAULT_CONFIG, type WeightFreeConfig } from "./config.ts";
 import { CHANNELS, embeddingFeatures, fineGridSize, labFineGrid } from "./features.ts";

@@ -2,8 +2,7 @@
  * What stages hand each other: the typed content of their cache entries. Each producing stage
  * owns its files and exports a reader; consumers use these types and those readers only.
  */
-import type { GroundTruth, Point, RGBImage } from "../kernels/image.ts";
-import type { PpoStats } from "../kernels/agent/ppo.ts";
+import type { GroundTruth, Point, RGBImage } from "./image.ts";
 
 /** One image/ground-truth pair after validation (preprocess). */
 export interface Sample {
@@ -92,6 +91,16 @@ export interface EvalSummary {
   perStep: { t: number; miou: number; fr: number }[];
   images: ImageResult[];
   traces: Trace[];
+}
+
+/** The loss terms of one PPO update (CleanRL's names; computed in kernels/agent/ppo.ts). */
+export interface PpoStats {
+  pg_loss: number;
+  v_loss: number;
+  entropy: number;
+  approx_kl: number;
+  clipfrac: number;
+  explained_variance: number;
 }
 
 /** One PPO update's diagnostics (CleanRL's names: the loss terms come from kernels/agent/ppo.ts). */

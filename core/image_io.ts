@@ -1,7 +1,7 @@
 /** Decode and encode images through sharp (libvips): JPEG/PNG in, raw arrays out. */
 import sharp from "sharp";
-import type { BinaryMask, RGBImage } from "../kernels/image.ts";
-import { DataError } from "../kernels/errors.ts";
+import type { BinaryMask, RGBImage } from "./image.ts";
+import { DataError } from "./errors.ts";
 
 /** Decode any image file to 8-bit RGB (alpha dropped, EXIF orientation NOT applied, as datasets store pixels). */
 export async function readRgb(path: string): Promise<RGBImage> {

@@ -11,8 +11,8 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { dirname } from "node:path";
-import { DataError } from "../kernels/errors.ts";
-import { progress } from "../pipeline/progress.ts";
+import { DataError } from "./errors.ts";
+import { progress } from "./progress.ts";
 
 export interface DownloadOptions {
   url: string;
