@@ -1,7 +1,7 @@
 /**
  * Effective params: schema defaults, then the profile, then `--set NAME=VALUE` overrides, each
- * value parsed and checked against its ParamSpec. Errors are UsageErrors (exit 2) that name the
- * param and what it accepts.
+ * value parsed and checked against its ParamSpec (type, choices, bounds). Errors are UsageErrors
+ * (exit 2) of one line that name the param, the value and what it accepts.
  */
 import { UsageError } from "../core/errors.ts";
 import type { Params, ParamSchema, ParamSpec, Profiles } from "./stage.ts";
@@ -64,20 +64,42 @@ function parseScalar(type: "number" | "integer" | "string" | "boolean", raw: str
   return n;
 }
 
+const ELEMENT = { "string[]": "string", "number[]": "number", "integer[]": "integer" } as const;
+const LIST_OF = { string: "strings", number: "numbers", integer: "integers" } as const;
+
 function parseValue(spec: ParamSpec, raw: string, name: string): unknown {
-  if (spec.type === "string[]" || spec.type === "number[]") {
+  if (spec.type === "string[]" || spec.type === "number[]" || spec.type === "integer[]") {
     const parts = raw.trim() === "" ? [] : raw.split(",");
-    const el = spec.type === "string[]" ? "string" : "number";
+    const el = ELEMENT[spec.type];
     try {
       return parts.map((p) => parseScalar(el, p, name));
     } catch {
-      throw new UsageError(`--set ${name}=${raw}: expected a comma list of numbers`);
+      throw new UsageError(`--set ${name}=${raw}: expected a comma list of ${LIST_OF[el]}`);
     }
   }
   return parseScalar(spec.type, raw, name);
 }
 
-/** Throws a UsageError unless `value` has the spec's type (and is one of its choices). */
+/** The spec's bounds as text, e.g. `T ≥ 1`, `0 < gamma ≤ 1`; undefined when it has none. */
+export function boundsText(name: string, spec: ParamSpec): string | undefined {
+  const lo = spec.gt !== undefined ? `${spec.gt} <` : spec.min !== undefined ? `${spec.min} ≤` : undefined;
+  const hi = spec.lt !== undefined ? `< ${spec.lt}` : spec.max !== undefined ? `≤ ${spec.max}` : undefined;
+  if (lo && hi) return `${lo} ${name} ${hi}`;
+  if (lo) return `${name} ${spec.gt !== undefined ? ">" : "≥"} ${spec.gt ?? spec.min}`;
+  if (hi) return `${name} ${hi}`;
+  return undefined;
+}
+
+/** Whether `v` lies within the spec's bounds. */
+function inBounds(spec: ParamSpec, v: number): boolean {
+  return (spec.min === undefined || v >= spec.min) && (spec.max === undefined || v <= spec.max) &&
+    (spec.gt === undefined || v > spec.gt) && (spec.lt === undefined || v < spec.lt);
+}
+
+/**
+ * Throws a UsageError unless `value` has the spec's type, is one of its choices and lies within
+ * its bounds (every element, for lists); the message names the param, the value and the bound.
+ */
 export function checkValue(schema: ParamSchema, name: string, value: unknown, where: string): void {
   const spec = specOf(schema, name, where);
   const bad = (expected: string) =>
@@ -87,12 +109,24 @@ export function checkValue(schema: ParamSchema, name: string, value: unknown, wh
       throw new UsageError(`${where}: ${name}=${v} is not one of ${spec.choices.join(", ")}`);
     }
   };
+  const bounded = (v: number) => {
+    if (inBounds(spec, v)) return;
+    const shown = Array.isArray(value) ? `${value.join(",")} has ${v}, which is` : `${v} is`;
+    throw new UsageError(
+      `${where}: ${name}=${shown} out of range (needs ${Array.isArray(value) ? "each value: " : ""}${
+        boundsText(name, spec)
+      })`,
+    );
+  };
+  const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
   switch (spec.type) {
     case "number":
-      if (typeof value !== "number" || !Number.isFinite(value)) throw bad("a number");
+      if (!isNumber(value)) throw bad("a number");
+      bounded(value);
       break;
     case "integer":
-      if (typeof value !== "number" || !Number.isInteger(value)) throw bad("an integer");
+      if (!isNumber(value) || !Number.isInteger(value)) throw bad("an integer");
+      bounded(value);
       break;
     case "boolean":
       if (typeof value !== "boolean") throw bad("a boolean (true or false)");
@@ -102,10 +136,14 @@ export function checkValue(schema: ParamSchema, name: string, value: unknown, wh
       choice(value);
       break;
     case "number[]":
-      if (!Array.isArray(value) || value.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
-        throw bad("a comma list of numbers");
+    case "integer[]": {
+      const integer = spec.type === "integer[]";
+      if (!Array.isArray(value) || value.some((v) => !isNumber(v) || (integer && !Number.isInteger(v)))) {
+        throw bad(`a comma list of ${integer ? "integers" : "numbers"}`);
       }
+      value.forEach(bounded);
       break;
+    }
     case "string[]":
       if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
         throw bad("a comma list of strings");

@@ -13,13 +13,21 @@ export interface InputRef {
 }
 
 /** Typed parameter with its default and documentation; lives in the app's config schema. */
-export type ParamType = "number" | "integer" | "string" | "boolean" | "string[]" | "number[]";
+export type ParamType = "number" | "integer" | "string" | "boolean" | "string[]" | "number[]" | "integer[]";
 export interface ParamSpec {
   type: ParamType;
   default: unknown;
   doc: string;
   /** accepted values for string / string[] params */
   choices?: readonly string[];
+  /**
+   * Bounds of a number or integer param, or of each element of a number[] / integer[] param:
+   * min ≤ v ≤ max, gt < v < lt. Every numeric param of an app's schema should have one.
+   */
+  min?: number;
+  max?: number;
+  gt?: number;
+  lt?: number;
 }
 export type ParamSchema = Record<string, ParamSpec>;
 export type Params = Record<string, unknown>;

@@ -2,6 +2,8 @@
  * The one typed config of alignsam: every parameter, its default and its doc, in one place.
  * Profiles (DESIGN.md §6) override defaults; `--set NAME=VALUE` overrides a profile.
  * Every stage declares which of these names it reads; their effective values enter its cache key.
+ * Every numeric param has its bounds here (min/max inclusive, gt/lt exclusive; checked by
+ * pipeline/config.ts before anything runs, and tests/pipeline_config_test.ts makes sure none lacks them).
  */
 import type { ParamSchema, Profiles } from "../pipeline/stage.ts";
 import type { TrainOptions } from "../kernels/agent/train.ts";
@@ -37,17 +39,37 @@ export const SCHEMA: ParamSchema = {
     choices: CLIP_MODELS,
     doc: "CLIP weights for CLIP-Surgery maps (explicit SRM branch, SCLIP); none = cells marked 'needs CLIP'",
   },
-  seeds: { type: "number[]", default: [0, 1, 2], doc: "training seeds; reports give mean ± std" },
-  trainCount: { type: "integer", default: 50, doc: "training images sampled per task (paper §4.1: 50)" },
-  testCount: { type: "integer", default: 0, doc: "test images per task (0 = the whole test split)" },
-  T: { type: "integer", default: 15, doc: "prompting steps per episode (paper §4.1)" },
-  E: { type: "integer", default: 50, doc: "passes over the training images (Alg. 1's E)" },
-  K: { type: "integer", default: 20, doc: "PPO epochs per update (paper §4.1)" },
-  lr: { type: "number", default: 1e-4, doc: "Adam learning rate of actor-critic and SRM (paper §4.1)" },
-  gamma: { type: "number", default: 0.99, doc: "discount (paper §4.1)" },
-  clipEps: { type: "number", default: 0.2, doc: "PPO clip range (paper §4.1)" },
-  qImplicit: { type: "integer", default: 1, doc: "SRM updates per action, implicit branch (paper §4.1)" },
-  qExplicit: { type: "integer", default: 5, doc: "SRM updates per action, explicit branch (paper §4.1)" },
+  seeds: { type: "integer[]", default: [0, 1, 2], min: 0, doc: "training seeds; reports give mean ± std" },
+  trainCount: {
+    type: "integer",
+    default: 50,
+    min: 1,
+    doc: "training images sampled per task (paper §4.1: 50)",
+  },
+  testCount: { type: "integer", default: 0, min: 0, doc: "test images per task (0 = the whole test split)" },
+  T: { type: "integer", default: 15, min: 1, doc: "prompting steps per episode (paper §4.1)" },
+  E: { type: "integer", default: 50, min: 1, doc: "passes over the training images (Alg. 1's E)" },
+  K: { type: "integer", default: 20, min: 1, doc: "PPO epochs per update (paper §4.1)" },
+  lr: {
+    type: "number",
+    default: 1e-4,
+    gt: 0,
+    doc: "Adam learning rate of actor-critic and SRM (paper §4.1)",
+  },
+  gamma: { type: "number", default: 0.99, gt: 0, max: 1, doc: "discount (paper §4.1)" },
+  clipEps: { type: "number", default: 0.2, gt: 0, lt: 1, doc: "PPO clip range (paper §4.1)" },
+  qImplicit: {
+    type: "integer",
+    default: 1,
+    min: 1,
+    doc: "SRM updates per action, implicit branch (paper §4.1)",
+  },
+  qExplicit: {
+    type: "integer",
+    default: 5,
+    min: 1,
+    doc: "SRM updates per action, explicit branch (paper §4.1)",
+  },
   variants: {
     type: "string[]",
     default: [...LABEL_VARIANTS],
@@ -55,17 +77,22 @@ export const SCHEMA: ParamSchema = {
     doc: "labelling variants for the ablation (supp. Table 3)",
   },
   sweepTasks: { type: "string[]", default: ["blur", "glass", "saliency"], doc: "tasks of supp. Fig. 2" },
-  sweepT: { type: "number[]", default: [5, 10, 15, 18], doc: "T values of supp. Fig. 2" },
-  sweepE: { type: "number[]", default: [10, 30, 50, 80], doc: "E values of supp. Fig. 2" },
-  tableT: { type: "number[]", default: [1, 5, 10, 15, 20], doc: "T values of main Table 5" },
+  sweepT: { type: "integer[]", default: [5, 10, 15, 18], min: 1, doc: "T values of supp. Fig. 2" },
+  sweepE: { type: "integer[]", default: [10, 30, 50, 80], min: 1, doc: "E values of supp. Fig. 2" },
+  tableT: { type: "integer[]", default: [1, 5, 10, 15, 20], min: 1, doc: "T values of main Table 5" },
   tableTTasks: {
     type: "string[]",
     // main Table 5 prints four classes; sweeping T on all 20 would be most of a paper run's training
     default: ["voc-bottle", "voc-car", "voc-sheep", "voc-cat"],
     doc: "VOC classes that get main Table 5's T sweep (the paper's four); the others run at T only",
   },
-  persamShots: { type: "number[]", default: [1, 5, 20], doc: "PerSAM reference counts (supp. Table 5)" },
-  fig1Examples: { type: "integer", default: 3, doc: "test images per task traced for supp. Fig. 1" },
+  persamShots: {
+    type: "integer[]",
+    default: [1, 5, 20],
+    min: 1,
+    doc: "PerSAM reference counts (supp. Table 5)",
+  },
+  fig1Examples: { type: "integer", default: 3, min: 0, doc: "test images per task traced for supp. Fig. 1" },
   multimask: { type: "boolean", default: false, doc: "decode with SAM's 3 masks and keep the best" },
   feedMask: {
     type: "boolean",
