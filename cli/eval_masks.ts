@@ -3,9 +3,10 @@
  * the paper reports (kernels/metrics/README.md), averaged per image as the saliency toolboxes do,
  * plus IoU and BER pooled over pixels. This is how users compare other methods with ours.
  *
- * Predictions are 8-bit images (PNG/JPG…): only 0 and 255 → a binary mask, anything else → a
- * soft map (PySODMetrics' preparation: /255, min-max). GT pixels > 128 are foreground. Files
- * pair by stem (`a.png` ↔ `a.jpg`).
+ * Predictions are images (PNG/JPG…, 8- or 16-bit): only 0 and 255 → a binary mask, anything else
+ * → a soft map (PySODMetrics' preparation: /255, min-max). GT pixels > 128 are foreground. A
+ * file whose values are ⊆ {0, 1} (other tools' label maps) is a binary mask too, read as 0/255
+ * before either rule (told once, with the count). Files pair by stem (`a.png` ↔ `a.jpg`).
  *
  * @example
  * deno task eval-masks --pred out/glass/masks --gt ../shared/data/glass/test/masks
@@ -18,6 +19,7 @@ import { readGray } from "../core/image_io.ts";
 import { allMetrics, type MaskMetrics } from "../kernels/metrics/index.ts";
 import { type DatasetSummary, summarizeDataset } from "../kernels/metrics/aggregate.ts";
 import { gtFromGray, predFromGray } from "../kernels/metrics/prepare.ts";
+import { histogram256, maskEncoding } from "../kernels/masks/threshold.ts";
 
 const COMMAND = "eval-masks";
 const SUMMARY = "Score saved masks (soft or binary, paired by file stem) against ground-truth masks.";
@@ -59,6 +61,15 @@ export interface EvalResult {
   missing: { gt: string[]; pred: string[] };
   /** GT files holding values other than 0/255, with how many such pixels */
   nonBinaryGt: { file: string; pixels: number }[];
+  /** prediction and GT files stored as 0/1, read as binary masks */
+  zeroOne: string[];
+}
+
+/** A mask stored as 0/1 widened to 0/255 (in place); whether it was one. */
+function widenZeroOne(gray: Uint8Array): boolean {
+  if (maskEncoding(histogram256(gray)) !== "0/1") return false;
+  for (let i = 0; i < gray.length; i++) gray[i] *= 255;
+  return true;
 }
 
 /** Image files of `dir` by stem; duplicate stems (a.png and a.jpg) are an error naming both. */
@@ -126,6 +137,7 @@ export async function evalMasks(opts: EvalOptions): Promise<EvalResult> {
     ]);
   const images: EvalResult["images"] = [];
   const nonBinaryGt: EvalResult["nonBinaryGt"] = [];
+  const zeroOne: string[] = [];
   let next = load(stems[0]);
   for (let k = 0; k < stems.length; k++) {
     const [p, g, ig] = await next;
@@ -140,6 +152,8 @@ export async function evalMasks(opts: EvalOptions): Promise<EvalResult> {
         );
       }
     }
+    if (widenZeroOne(p.data)) zeroOne.push(preds.get(stem)!);
+    if (widenZeroOne(g.data)) zeroOne.push(gts.get(stem)!);
     let odd = 0;
     for (const v of g.data) if (v !== 0 && v !== 255) odd++;
     if (odd) nonBinaryGt.push({ file: gts.get(stem)!, pixels: odd });
@@ -156,6 +170,7 @@ export async function evalMasks(opts: EvalOptions): Promise<EvalResult> {
     images,
     missing: { gt: noGt, pred: noPred },
     nonBinaryGt,
+    zeroOne,
   };
 }
 
@@ -209,6 +224,7 @@ export function toJson(r: EvalResult, perImage = false): Record<string, unknown>
     ...r.summary,
     missing: r.missing,
     nonBinaryGt: r.nonBinaryGt,
+    zeroOne: r.zeroOne,
   };
   if (perImage) {
     out.per_image = r.images.map(({ stem, metrics: m }) => ({
@@ -249,6 +265,11 @@ export async function main(args: string[]): Promise<number> {
   }
   for (const { file, pixels } of r.nonBinaryGt.slice(0, 5)) {
     console.error(`warning: ${file} has ${pixels} pixels other than 0/255 (foreground = value > 128)`);
+  }
+  if (r.zeroOne.length) {
+    console.error(
+      `note: ${r.zeroOne.length} mask(s) store 0/1 (e.g. ${r.zeroOne[0]}): read as binary, 1 = foreground`,
+    );
   }
   if (r.nonBinaryGt.length > 5) {
     console.error(`warning: … and ${r.nonBinaryGt.length - 5} more such GT files`);

@@ -26,6 +26,11 @@ export async function readGray(path: string): Promise<{ width: number; height: n
     const meta = await img.metadata();
     // Palette PNGs (VOC) must keep their indices, not be mapped to colours.
     const pipeline = meta.format === "png" && meta.isPalette ? img.raw() : img.extractChannel(0).raw();
+    if (meta.depth === "ushort") {
+      return from16(
+        await pipeline.toColourspace("grey16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true }),
+      );
+    }
     const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
     if (info.channels !== 1) {
       throw new Error(`expected a single-channel image, got ${info.channels} channels`);
@@ -38,6 +43,23 @@ export async function readGray(path: string): Promise<{ width: number; height: n
   } catch (e) {
     throw new DataError(`cannot read mask ${path}: ${(e as Error).message}`, path);
   }
+}
+
+/**
+ * A 16-bit gray image to 8 bits: values that all fit in 8 bits (a 0/1 or 0/255 mask saved as
+ * 16-bit) are kept; otherwise scaled by 255/65535. libvips' own cast scales always, which turns
+ * a 16-bit 0/1 mask all-background.
+ */
+function from16(
+  { data, info }: { data: Uint8Array; info: { width: number; height: number; channels: number } },
+) {
+  if (info.channels !== 1) throw new Error(`expected a single-channel image, got ${info.channels} channels`);
+  const v = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+  let max = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] > max) max = v[i];
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = max <= 255 ? v[i] : Math.round(v[i] / 257);
+  return { width: info.width, height: info.height, data: out };
 }
 
 /** PNG bytes of a gray image (0–255). */

@@ -20,7 +20,7 @@ export interface Preprocessed {
   dataset: string;
   train: Sample[];
   test: Sample[];
-  /** pairs left out by --skip-bad, each with the reason; reported, never silent */
+  /** pairs left out by `--set skipBad=true`, each with the reason; reported, never silent */
   skipped: { path: string; reason: string }[];
   /** sha256 of every source file read, by data-root-relative path */
   sources: Record<string, string>;

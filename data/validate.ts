@@ -1,8 +1,10 @@
 /**
  * Read and validate image/mask pairs. Every problem is a DataError naming the file: missing
- * partner, unreadable or truncated image, size mismatch, a mask with values other than 0/255
- * (JPEG-compressed masks are re-binarised at 128 only with `rebinarize`, and with a warning),
+ * partner, unreadable or truncated image, size mismatch, a mask with values other than 0/255 or
+ * 0/1 (JPEG-compressed masks are split at their two-class threshold only with `rebinarize`),
  * an empty split. With `skipBad` a bad pair is skipped and listed, never dropped silently.
+ * Masks stored as 0/1 are binary (other tools write them); they and re-binarised masks are
+ * told once per run, not once per file.
  *
  * @example
  * const { samples, skipped } = await loadPairs(list, "glass test", { skipBad: true });
@@ -13,14 +15,24 @@ import type { Sample } from "../core/records.ts";
 import type { Orphan, Pair, PairList } from "./adapters/common.ts";
 import { sha256File } from "../core/download.ts";
 import { readGray, readRgb } from "../core/image_io.ts";
+import { histogram256, maskEncoding, twoClassThreshold } from "../kernels/masks/threshold.ts";
 
 export interface LoadOptions {
   /** skip bad pairs (listed in `skipped`) instead of failing */
   skipBad?: boolean;
-  /** re-binarise masks with values other than 0/255 at 128, with a warning */
+  /** re-binarise masks with values other than 0/255 (or 0/1) at their two-class threshold */
   rebinarize?: boolean;
   /** where warnings go (default console.error) */
   warn?: (message: string) => void;
+  /** kinds of mask note already told (default: this process's, so each is told once per run) */
+  told?: Set<MaskNote["kind"]>;
+}
+
+/** A mask read in a way worth telling: stored as 0/1, or re-binarised (`rebinarize`). */
+export interface MaskNote {
+  kind: "0/1" | "rebinarized";
+  path: string;
+  detail: string;
 }
 
 export interface Skipped {
@@ -32,12 +44,13 @@ export interface LoadedPair {
   sample: Sample;
   /** sha256 of every file read, by path */
   sources: Record<string, string>;
+  note?: MaskNote;
 }
 
-/** Threshold of re-binarisation: JPEG ringing stays on its side of mid-gray. */
-export const REBINARIZE_AT = 128;
+const HINT_SKIP = "--set skipBad=true skips bad pairs and lists them";
 
-const HINT_SKIP = "set param skipBad (--skip-bad) to skip bad pairs and list them";
+/** Mask notes told in this process: one line per kind per run, however many files. */
+const TOLD = new Set<MaskNote["kind"]>();
 
 /**
  * Orphans (files without a partner): a DataError listing them all, or with skipBad the skipped
@@ -65,9 +78,7 @@ export function checkNotEmpty(list: PairList, where: string): void {
 }
 
 /** Values other than 0 and 255: count and up to 5 examples. */
-function nonBinary(data: Uint8Array): { count: number; examples: number[] } {
-  const hist = new Uint32Array(256);
-  for (let i = 0; i < data.length; i++) hist[data[i]]++;
+function nonBinary(hist: Uint32Array): { count: number; examples: number[] } {
   let count = 0;
   const examples: number[] = [];
   for (let v = 1; v < 255; v++) {
@@ -95,13 +106,13 @@ function sizeCheck(
 
 /** Read one pair into a Sample, validating it; throws DataError naming the file at fault. */
 export async function loadPair(pair: Pair, opts: LoadOptions = {}): Promise<LoadedPair> {
-  const warn = opts.warn ?? ((m: string) => console.error(m));
   const image = await readRgb(pair.imagePath);
   const raw = await readGray(pair.maskPath);
   sizeCheck("mask", pair.maskPath, raw.width, raw.height, pair.imagePath, image.width, image.height);
   const n = raw.width * raw.height;
   const mask = new Uint8Array(n);
   let ignore: Uint8Array | undefined;
+  let note: MaskNote | undefined;
 
   if (pair.vocClassIndex !== undefined) {
     // VOC class-index PNG: 0 background, 1..20 classes, 255 boundary.
@@ -121,20 +132,28 @@ export async function loadPair(pair: Pair, opts: LoadOptions = {}): Promise<Load
       ignore[i] = v === 255 ? 1 : 0;
     }
   } else {
-    const bad = nonBinary(raw.data);
-    if (bad.count > 0) {
+    const hist = histogram256(raw.data);
+    const encoding = maskEncoding(hist);
+    // foreground = value > t: 0/255 at mid-gray, 0/1 at 0, anything else only with rebinarize
+    let t = 127;
+    if (encoding === "0/1") {
+      t = 0;
+      note = { kind: "0/1", path: pair.maskPath, detail: pair.maskPath };
+    } else if (encoding === "other") {
+      const bad = nonBinary(hist);
       const what = `mask ${pair.maskPath} has ${bad.count} of ${n} pixels with values other than 0 and 255 ` +
         `(e.g. ${bad.examples.join(", ")})`;
       if (!opts.rebinarize) {
         throw new DataError(
-          `${what}; if it is a JPEG-compressed binary mask, set param rebinarize to threshold it at ` +
-            `${REBINARIZE_AT}`,
+          `${what}; if it is a JPEG-compressed binary mask, --set rebinarize=true splits it at its ` +
+            `two-class (Otsu) threshold`,
           pair.maskPath,
         );
       }
-      warn(`warning: ${what}: re-binarised at ${REBINARIZE_AT} (rebinarize is set)`);
+      t = twoClassThreshold(hist);
+      note = { kind: "rebinarized", path: pair.maskPath, detail: `${what}: foreground = value > ${t}` };
     }
-    for (let i = 0; i < n; i++) mask[i] = raw.data[i] >= REBINARIZE_AT ? 1 : 0;
+    for (let i = 0; i < n; i++) mask[i] = raw.data[i] > t ? 1 : 0;
     if (pair.ignorePath) {
       const idx = await readGray(pair.ignorePath);
       sizeCheck(
@@ -156,7 +175,7 @@ export async function loadPair(pair: Pair, opts: LoadOptions = {}): Promise<Load
   for (const f of files) sources[f] = await sha256File(f);
   const gt: GroundTruth = { mask: { width: image.width, height: image.height, data: mask } };
   if (ignore) gt.ignore = ignore;
-  return { sample: { stem: pair.stem, imageHash: sources[pair.imagePath], image, gt }, sources };
+  return { sample: { stem: pair.stem, imageHash: sources[pair.imagePath], image, gt }, sources, note };
 }
 
 export interface Loaded {
@@ -186,6 +205,7 @@ export async function loadPairs(
   const want = opts.want && opts.want > 0 ? Math.min(opts.want, candidates.length) : candidates.length;
   const window = Math.max(1, opts.concurrency ?? 2);
   const out: Loaded = { samples: [], skipped: [], sources: {} };
+  const notes: MaskNote[] = [];
   let good = 0;
   for (let start = 0; start < candidates.length && good < want;) {
     const batch = candidates.slice(start, start + Math.min(window, want - good));
@@ -203,6 +223,7 @@ export async function loadPairs(
         continue;
       }
       good++;
+      if (r.value.note) notes.push(r.value.note);
       if (opts.keep !== false) out.samples.push(r.value.sample);
       Object.assign(out.sources, r.value.sources);
       await opts.onSample?.(r.value, batch[j]);
@@ -212,5 +233,24 @@ export async function loadPairs(
   if (good === 0) {
     throw new DataError(`no valid image/mask pairs in ${where} (${out.skipped.length} skipped as bad)`);
   }
+  tellNotes(notes, where, opts);
   return out;
+}
+
+/** One line per kind of mask note, the first time this run meets it (the count is this split's). */
+function tellNotes(notes: MaskNote[], where: string, opts: LoadOptions): void {
+  const told = opts.told ?? TOLD;
+  const warn = opts.warn ?? ((m: string) => console.error(m));
+  for (const kind of ["0/1", "rebinarized"] as const) {
+    const these = notes.filter((n) => n.kind === kind);
+    if (these.length === 0 || told.has(kind)) continue;
+    told.add(kind);
+    warn(
+      kind === "0/1"
+        ? `note: ${these.length} mask(s) in ${where} store 0/1 (e.g. ${these[0].path}): read as binary, ` +
+          `1 = foreground (told once per run)`
+        : `warning: ${these.length} mask(s) in ${where} re-binarised because rebinarize is set, e.g. ` +
+          `${these[0].detail} (told once per run)`,
+    );
+  }
 }

@@ -110,7 +110,11 @@ export const SCHEMA: ParamSchema = {
     default: [],
     doc: "set by the CLI: 'task: reason' for each requested task without data here (shown in the report)",
   },
-  rebinarize: { type: "boolean", default: false, doc: "re-binarise non-0/255 masks at 128 (with a warning)" },
+  rebinarize: {
+    type: "boolean",
+    default: false,
+    doc: "re-binarise masks other than 0/255 or 0/1 at their two-class (Otsu) threshold (told once)",
+  },
 };
 
 export const PROFILES: Profiles = {

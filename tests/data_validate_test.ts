@@ -81,11 +81,15 @@ Deno.test("validate: 3-valued mask → error with the count; rebinarize → warn
     );
     includes(err.message, "rebinarize");
     const warnings: string[] = [];
-    const { sample } = await loadPair(p, { rebinarize: true, warn: (m) => warnings.push(m) });
+    const { samples } = await loadPairs([p], "t", {
+      rebinarize: true,
+      warn: (m) => warnings.push(m),
+      told: new Set(),
+    });
     assert.equal(warnings.length, 1);
     includes(warnings[0], p.maskPath);
-    // 128 ≥ 128 → foreground: two thirds of the pixels
-    assert.equal(sample.gt.mask.data.reduce((s, v) => s + v, 0), 128);
+    // Otsu puts 128 with 255 here: two thirds of the pixels are foreground
+    assert.equal(samples[0].gt.mask.data.reduce((s, v) => s + v, 0), 128);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -163,7 +167,8 @@ Deno.test("validate: loadPairs throws on a bad pair, or with skipBad skips it, l
     const pairs = stems.map((s) => pairIn(dir, s));
     const err = await rejectsWith(() => loadPairs(pairs, "t", { want: 2 }), DataError);
     includes(err.message, pairIn(dir, "b").maskPath);
-    includes(err.message, "skipBad");
+    includes(err.message, "--set skipBad=true skips bad pairs");
+    assert.ok(!err.message.includes("--skip-bad"), "no flag --skip-bad exists");
     const got = await loadPairs(pairs, "t", { want: 3, skipBad: true, concurrency: 3 });
     assert.deepEqual(got.samples.map((s) => s.stem), ["a", "c", "d"]);
     assert.equal(got.skipped.length, 1);
@@ -190,6 +195,58 @@ Deno.test("validate: VOC class-index mask → target = index == class, ignore = 
       DataError,
     );
     includes(err.message, `VOC class-index PNG ${p.maskPath} has value 100 at pixel (5, 0)`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** 16-bit gray PNG whose pixel i has value f(i) (sharp writes 16 bits from a Uint16Array). */
+async function gray16Png(path: string, f: (i: number) => number, w = W, h = H): Promise<void> {
+  const px = new Uint16Array(w * h).map((_, i) => f(i));
+  await sharp(px, { raw: { width: w, height: h, channels: 1 } }).toColourspace("grey16").png().toFile(path);
+}
+
+Deno.test("validate: 0/1 masks (8- and 16-bit) are binary without rebinarize; told once per run, not per file", async () => {
+  const dir = await folder();
+  try {
+    const stems = ["a", "b", "c"];
+    for (const s of stems) {
+      const p = pairIn(dir, s);
+      await jpeg(p.imagePath);
+      const fg = (i: number) => (i < 30 ? 1 : 0);
+      if (s === "c") await gray16Png(p.maskPath, fg);
+      else await grayPng(p.maskPath, fg);
+    }
+    const pairs = stems.map((s) => pairIn(dir, s));
+    const warnings: string[] = [];
+    const told = new Set<"0/1" | "rebinarized">();
+    const opts = { warn: (m: string) => warnings.push(m), told };
+    const got = await loadPairs(pairs, "glass train", opts);
+    for (const smp of got.samples) assert.equal(smp.gt.mask.data.reduce((a, v) => a + v, 0), 30, smp.stem);
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    includes(warnings[0], "3 mask(s) in glass train store 0/1");
+    includes(warnings[0], "read as binary");
+    // a second split in the same run: nothing more is said
+    await loadPairs(pairs, "glass test", opts);
+    assert.equal(warnings.length, 1);
+    // rebinarize changes nothing for them: a 0/1 mask is never erased
+    const again = await loadPairs(pairs, "t", { rebinarize: true, told: new Set(), warn: () => {} });
+    assert.equal(again.samples[0].gt.mask.data.reduce((a, v) => a + v, 0), 30);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("validate: rebinarize keeps both levels of a two-level mask that is neither 0/255 nor 0/1", async () => {
+  const dir = await folder();
+  try {
+    const p = pairIn(dir, "lv");
+    await jpeg(p.imagePath);
+    await grayPng(p.maskPath, (i) => (i < 40 ? 100 : 3)); // the old fixed 128 erased it
+    const err = await rejectsWith(() => loadPair(p), DataError);
+    includes(err.message, "--set rebinarize=true");
+    const { sample } = await loadPair(p, { rebinarize: true });
+    assert.equal(sample.gt.mask.data.reduce((a, v) => a + v, 0), 40);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

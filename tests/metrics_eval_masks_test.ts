@@ -1,5 +1,6 @@
 /** `deno task eval-masks`: self-evaluation on real masks, soft maps, pairing errors, bad flags. */
 import assert from "node:assert/strict";
+import sharp from "sharp";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
 import { evalMasks, toJson } from "../cli/eval_masks.ts";
 import { encodeGrayPng } from "../core/image_io.ts";
@@ -120,4 +121,37 @@ Deno.test("eval-masks CLI: --json output, exit 1 on a missing pair, exit 2 on a 
   assert.equal(noPred.code, 2);
   assert.match(noPred.stderr, /--pred DIR is required/);
   await Deno.remove(f.dir, { recursive: true });
+});
+
+Deno.test("eval-masks: pred = gt gives IoU 1 in every binary encoding (0/1, 0/255, 16-bit 0/65535 and 0/1)", async () => {
+  const w = 10, h = 8;
+  const fg = (i: number) => (i % w) >= 3 && Math.floor(i / w) < 5;
+  const encodings: [string, (on: boolean) => number, boolean][] = [
+    ["0-255", (on) => (on ? 255 : 0), false],
+    ["0-1", (on) => (on ? 1 : 0), false],
+    ["16bit-0-65535", (on) => (on ? 65535 : 0), true],
+    ["16bit-0-1", (on) => (on ? 1 : 0), true],
+  ];
+  const dir = await Deno.makeTempDir({ prefix: "evalenc" });
+  for (const [name, value, wide] of encodings) {
+    const px = wide ? new Uint16Array(w * h) : new Uint8Array(w * h);
+    px.forEach((_, i) => (px[i] = value(fg(i))));
+    const img = sharp(px, { raw: { width: w, height: h, channels: 1 } });
+    const png = await (wide ? img.toColourspace("grey16") : img).png().toBuffer();
+    for (const sub of ["pred", "gt"]) {
+      await Deno.mkdir(`${dir}/${name}/${sub}`, { recursive: true });
+      await Deno.writeFile(`${dir}/${name}/${sub}/m.png`, png);
+    }
+    const r = await evalMasks({ pred: `${dir}/${name}/pred`, gt: `${dir}/${name}/gt` });
+    assert.equal(r.summary.iou, 1, name);
+    assert.equal(r.summary.mae, 0, name);
+    assert.equal(r.summary.soft, 0, `${name}: read as a binary mask`);
+    assert.equal(r.zeroOne.length, name.endsWith("0-1") ? 2 : 0, name);
+  }
+  const cli = await runCli(["--pred", `${dir}/0-1/pred`, "--gt", `${dir}/0-1/gt`, "--json"]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal(JSON.parse(cli.stdout).iou, 1);
+  assert.equal(cli.stderr.trim().split("\n").length, 1, cli.stderr);
+  assert.match(cli.stderr, /^note: 2 mask\(s\) store 0\/1 \(e\.g\. .*\): read as binary/);
+  await Deno.remove(dir, { recursive: true });
 });

@@ -15,7 +15,7 @@ export const SPLITS: readonly Split[] = ["train", "test"];
 export interface Pair {
   stem: string;
   imagePath: string;
-  /** 0/255 mask, or (with vocClassIndex) a VOC class-index PNG */
+  /** binary mask (0/255, or 0/1: data/validate.ts), or (with vocClassIndex) a VOC class-index PNG */
   maskPath: string;
   /** maskPath is a VOC class-index PNG: the target is `index == vocClassIndex` */
   vocClassIndex?: number;
