@@ -67,7 +67,7 @@ async function agentDir(agent: string): Promise<string> {
   if (!agent.includes("=")) return agent;
   const cache = Deno.env.get("ALIGNSAM_CACHE") ??
     fileURLToPath(new URL("../.alignsam/cache", import.meta.url));
-  return await findEntry(cache, "train-agent", parseItemSpec(agent));
+  return await findEntry(cache, "train-agent", parseItemSpec(agent), "--agent");
 }
 
 async function main(): Promise<number> {
