@@ -2,15 +2,15 @@
  * `deno task <command>`: reproduce, run, status, dag, report (DESIGN.md §1). Turns flags into
  * runner options; the runner (pipeline/runner.ts) decides what runs.
  */
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, type ParsedArgs, parseFlags, runMain } from "./args.ts";
 import { checkValue, parseSet, resolveParams } from "../pipeline/config.ts";
 import { UsageError } from "../core/errors.ts";
 import { dag, reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
-import { ENTRY_META } from "../pipeline/store.ts";
 import { CONFIG, PREPARE, STAGES } from "../stages/mod.ts";
+import { publishEntry } from "./publish.ts";
 
 const REPORT_STAGE = "report";
 
@@ -143,7 +143,7 @@ function commands(app: App): Record<string, Command> {
         const res = await reproduce(opts);
         if (!opts.dryRun && res.entries && hasReport()) {
           const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
-          if (dir) console.log(`report: ${await publish(dir, join(root, "out", "report.html"))}`);
+          if (dir) console.log(`report: ${await publishEntry(dir, join(root, "out", "report.html"))}`);
         }
         summarise(res);
       },
@@ -197,7 +197,7 @@ function commands(app: App): Record<string, Command> {
         if (a.values["dry-run"]) return;
         const dir = Object.values(res.entries)[0];
         const out = resolve((a.values.out as string | undefined) ?? join(root, "out", "report.html"));
-        console.log(`report: ${await publish(dir, out)}`);
+        console.log(`report: ${await publishEntry(dir, out)}`);
       },
     },
   };
@@ -207,29 +207,6 @@ function summarise(res: { ran: string[]; fresh: string[]; rebuilt: string[]; pla
   if (res.plan) return;
   const rebuilt = res.rebuilt.length ? `, ${res.rebuilt.length} corrupt entries rebuilt` : "";
   console.error(`${res.ran.length} item(s) built, ${res.fresh.length} cached${rebuilt}`);
-}
-
-/** Copy the report stage's files next to `out` (report.html renamed to out's name). */
-async function publish(entryDir: string, out: string): Promise<string> {
-  await Deno.mkdir(dirname(out), { recursive: true });
-  let found = false;
-  for await (const e of Deno.readDir(entryDir)) {
-    if (e.name === ENTRY_META) continue;
-    const target = e.name === "report.html" ? out : join(dirname(out), e.name);
-    if (e.name === "report.html") found = true;
-    if (e.isDirectory) await copyDir(join(entryDir, e.name), target);
-    else await Deno.copyFile(join(entryDir, e.name), target);
-  }
-  if (!found) throw new Error(`the ${REPORT_STAGE} stage wrote no report.html in ${entryDir}`);
-  return out;
-}
-
-async function copyDir(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { recursive: true });
-  for await (const e of Deno.readDir(from)) {
-    if (e.isDirectory) await copyDir(join(from, e.name), join(to, e.name));
-    else await Deno.copyFile(join(from, e.name), join(to, e.name));
-  }
 }
 
 function usage(cmds: Record<string, Command>): string {
