@@ -19,6 +19,19 @@ export async function readRgb(path: string): Promise<RGBImage> {
   }
 }
 
+/** Width, height and format from the file's header only (cheap: no pixels decoded). */
+export async function readImageHeader(
+  path: string,
+): Promise<{ width: number; height: number; format: string }> {
+  try {
+    const m = await sharp(path).metadata();
+    if (!m.width || !m.height) throw new Error("no image size in the header");
+    return { width: m.width, height: m.height, format: m.format ?? "unknown" };
+  } catch (e) {
+    throw new DataError(`cannot read image ${path}: ${(e as Error).message}`, path);
+  }
+}
+
 /** Decode an 8-bit single-channel image (a mask or a VOC index PNG) without changing its values. */
 export async function readGray(path: string): Promise<{ width: number; height: number; data: Uint8Array }> {
   try {
