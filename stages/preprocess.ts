@@ -56,6 +56,7 @@ const CODE = [
   "stages/preprocess.ts",
   "core/records.ts",
   "data/validate.ts",
+  "kernels/masks/threshold.ts",
   "data/root.ts",
   "data/tasks.ts",
   "data/datasets.ts",
