@@ -111,7 +111,9 @@ export function checkValue(schema: ParamSchema, name: string, value: unknown, wh
   };
   const bounded = (v: number) => {
     if (inBounds(spec, v)) return;
-    const shown = Array.isArray(value) ? `${value.join(",")} has ${v}, which is` : `${v} is`;
+    const shown = Array.isArray(value) && value.length > 1
+      ? `${value.join(",")} has ${v}, which is`
+      : `${v} is`;
     throw new UsageError(
       `${where}: ${name}=${shown} out of range (needs ${Array.isArray(value) ? "each value: " : ""}${
         boundsText(name, spec)
