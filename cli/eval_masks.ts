@@ -26,8 +26,12 @@ const SUMMARY = "Score saved masks (soft or binary, paired by file stem) against
 
 // `multiple: false` is spelled out: node:util parseArgs rejects `multiple: undefined`.
 const FLAGS = {
-  pred: { type: "string", multiple: false, doc: "folder of predicted masks (8-bit images)" },
-  gt: { type: "string", multiple: false, doc: "folder of ground-truth masks (0/255)" },
+  pred: {
+    type: "string",
+    multiple: false,
+    doc: "folder of predicted masks or soft maps (8- or 16-bit images)",
+  },
+  gt: { type: "string", multiple: false, doc: "folder of ground-truth masks (0/255 or 0/1, 8- or 16-bit)" },
   "ignore-dir": {
     type: "string",
     multiple: false,
