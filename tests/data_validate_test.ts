@@ -29,15 +29,25 @@ async function folder(): Promise<string> {
   return dir;
 }
 
+/** A test body run on a fresh folder dataset, removed afterwards. */
+const inFolder = (fn: (dir: string) => Promise<void>) => async () => {
+  const dir = await folder();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+};
+
 const pairIn = (dir: string, stem: string): Pair => ({
   stem,
   imagePath: join(dir, "test", "images", `${stem}.jpg`),
   maskPath: join(dir, "test", "masks", `${stem}.png`),
 });
 
-Deno.test("validate: a good pair loads, mask 0/255 → 0/1, imageHash is the file's sha256", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: a good pair loads, mask 0/255 → 0/1, imageHash is the file's sha256",
+  inFolder(async (dir) => {
     const p = pairIn(dir, "a");
     await jpeg(p.imagePath);
     await grayPng(p.maskPath, (i) => (i < 10 ? 255 : 0));
@@ -47,14 +57,12 @@ Deno.test("validate: a good pair loads, mask 0/255 → 0/1, imageHash is the fil
     assert.equal(sample.gt.mask.data[0], 1);
     assert.equal(sample.imageHash, sources[p.imagePath]);
     assert.match(sample.imageHash, /^[0-9a-f]{64}$/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: truncated JPEG → DataError naming the file", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: truncated JPEG → DataError naming the file",
+  inFolder(async (dir) => {
     const p = pairIn(dir, "trunc");
     await jpeg(p.imagePath, 64, 64);
     const bytes = await Deno.readFile(p.imagePath);
@@ -62,14 +70,12 @@ Deno.test("validate: truncated JPEG → DataError naming the file", async () => 
     await grayPng(p.maskPath, () => 0, 64, 64);
     const err = await rejectsWith(() => loadPair(p), DataError);
     includes(err.message, p.imagePath);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: 3-valued mask → error with the count; rebinarize → warning naming the file", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: 3-valued mask → error with the count; rebinarize → warning naming the file",
+  inFolder(async (dir) => {
     const p = pairIn(dir, "soft");
     await jpeg(p.imagePath);
     // 192 pixels: 0 for i%3==0, 128 for i%3==1 (64 pixels), 255 for i%3==2
@@ -90,27 +96,23 @@ Deno.test("validate: 3-valued mask → error with the count; rebinarize → warn
     includes(warnings[0], p.maskPath);
     // Otsu puts 128 with 255 here: two thirds of the pixels are foreground
     assert.equal(samples[0].gt.mask.data.reduce((s, v) => s + v, 0), 128);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: image/mask size mismatch → DataError naming both sizes and the mask", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: image/mask size mismatch → DataError naming both sizes and the mask",
+  inFolder(async (dir) => {
     const p = pairIn(dir, "size");
     await jpeg(p.imagePath);
     await grayPng(p.maskPath, () => 0, W + 1, H);
     const err = await rejectsWith(() => loadPair(p), DataError);
     includes(err.message, `mask ${p.maskPath} is ${W + 1}×${H} but its image ${p.imagePath} is ${W}×${H}`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: orphan image and orphan mask are listed; skipBad lists them as skipped", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: orphan image and orphan mask are listed; skipBad lists them as skipped",
+  inFolder(async (dir) => {
     const ok = pairIn(dir, "ok");
     await jpeg(ok.imagePath);
     await grayPng(ok.maskPath, () => 0);
@@ -134,14 +136,12 @@ Deno.test("validate: orphan image and orphan mask are listed; skipBad lists them
       pairIn(dir, "lonely").imagePath,
       pairIn(dir, "ghost").maskPath,
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: empty folder → 'no image/mask pairs' naming the split", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: empty folder → 'no image/mask pairs' naming the split",
+  inFolder(async (dir) => {
     const list = (await folderAdapter.original(dir, getTask("glass"), "test"))!;
     try {
       checkNotEmpty(list, `glass test (${dir})`);
@@ -150,14 +150,12 @@ Deno.test("validate: empty folder → 'no image/mask pairs' naming the split", a
       assert.ok(e instanceof DataError);
       includes((e as Error).message, `no image/mask pairs in glass test (${dir})`);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: loadPairs throws on a bad pair, or with skipBad skips it, lists it and tops up", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: loadPairs throws on a bad pair, or with skipBad skips it, lists it and tops up",
+  inFolder(async (dir) => {
     const stems = ["a", "b", "c", "d"];
     for (const s of stems) {
       const p = pairIn(dir, s);
@@ -174,14 +172,12 @@ Deno.test("validate: loadPairs throws on a bad pair, or with skipBad skips it, l
     assert.equal(got.skipped.length, 1);
     assert.equal(got.skipped[0].path, pairIn(dir, "b").maskPath);
     includes(got.skipped[0].reason, "values other than 0 and 255");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: VOC class-index mask → target = index == class, ignore = 255; bad index named", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: VOC class-index mask → target = index == class, ignore = 255; bad index named",
+  inFolder(async (dir) => {
     const p = pairIn(dir, "voc");
     await jpeg(p.imagePath);
     // pixel values cycle 0, 15 (person), 255 (boundary), 3 (bird)
@@ -195,10 +191,8 @@ Deno.test("validate: VOC class-index mask → target = index == class, ignore = 
       DataError,
     );
     includes(err.message, `VOC class-index PNG ${p.maskPath} has value 100 at pixel (5, 0)`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
 /** 16-bit gray PNG whose pixel i has value f(i) (sharp writes 16 bits from a Uint16Array). */
 async function gray16Png(path: string, f: (i: number) => number, w = W, h = H): Promise<void> {
@@ -206,9 +200,9 @@ async function gray16Png(path: string, f: (i: number) => number, w = W, h = H): 
   await sharp(px, { raw: { width: w, height: h, channels: 1 } }).toColourspace("grey16").png().toFile(path);
 }
 
-Deno.test("validate: 0/1 masks (8- and 16-bit) are binary without rebinarize; told once per run, not per file", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: 0/1 masks (8- and 16-bit) are binary without rebinarize; told once per run, not per file",
+  inFolder(async (dir) => {
     const stems = ["a", "b", "c"];
     for (const s of stems) {
       const p = pairIn(dir, s);
@@ -232,14 +226,12 @@ Deno.test("validate: 0/1 masks (8- and 16-bit) are binary without rebinarize; to
     // rebinarize changes nothing for them: a 0/1 mask is never erased
     const again = await loadPairs(pairs, "t", { rebinarize: true, told: new Set(), warn: () => {} });
     assert.equal(again.samples[0].gt.mask.data.reduce((a, v) => a + v, 0), 30);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
 
-Deno.test("validate: rebinarize keeps both levels of a two-level mask that is neither 0/255 nor 0/1", async () => {
-  const dir = await folder();
-  try {
+Deno.test(
+  "validate: rebinarize keeps both levels of a two-level mask that is neither 0/255 nor 0/1",
+  inFolder(async (dir) => {
     const p = pairIn(dir, "lv");
     await jpeg(p.imagePath);
     await grayPng(p.maskPath, (i) => (i < 40 ? 100 : 3)); // the old fixed 128 erased it
@@ -247,7 +239,5 @@ Deno.test("validate: rebinarize keeps both levels of a two-level mask that is ne
     includes(err.message, "--set rebinarize=true");
     const { sample } = await loadPair(p, { rebinarize: true });
     assert.equal(sample.gt.mask.data.reduce((a, v) => a + v, 0), 40);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }),
+);
