@@ -84,13 +84,14 @@ export async function bench(): Promise<BenchRow[]> {
     const fed = await median(50, () => seg!.decode(emb, pts, { multimask: true, prevLowRes: prev }));
     // The wrapper alone: feeds in, mask choice + threshold out (outputs shaped as SAM's export).
     const raw = {
-      masks: { dims: [1, 4, H, W], data: new Float32Array(4 * W * H) },
-      iou_predictions: { dims: [1, 4], data: new Float32Array([0.1, 0.3, 0.9, 0.5]) },
-      low_res_masks: { dims: [1, 4, 256, 256], data: new Float32Array(4 * 256 * 256) },
+      full: { dims: [1, 4, H, W], data: new Float32Array(4 * W * H) },
+      scores: { dims: [1, 4], data: new Float32Array([0.1, 0.3, 0.9, 0.5]) },
+      lowRes: { dims: [1, 4, 256, 256], data: new Float32Array(4 * 256 * 256) },
     };
+    const fam = FAMILIES["sam-vit-b"];
     const wrapper = await median(50, () => {
-      decoderFeeds("sam-official", emb, pts, { prevLowRes: prev });
-      readDecoderOutputs("sam-official", raw, W, H, true);
+      decoderFeeds(fam, emb, pts, { prevLowRes: prev });
+      readDecoderOutputs(fam, raw, W, H, true, true);
     });
     const io = await median(20, () => decodeEmbedding(encodeEmbedding(emb)));
     const target = new Float32Array(256).fill(1 / 16);

@@ -72,8 +72,12 @@ const FLAGS = {
 
 function checksumText(f: ModelFileRef): string {
   if (f.sha256) return `sha256 ${f.sha256.slice(0, 12)}… (${f.checksum})`;
+  const ends = f.sha256Ends;
+  if (ends) {
+    return `sha256 ${ends.prefix}…${ends.suffix} (${f.checksum}; the rest recorded on first download)`;
+  }
   if (f.md5) return `md5 ${f.md5.slice(0, 12)}… checked; sha256 recorded on first download`;
-  return f.checksum === "record-on-first-download" ? "sha256 recorded on first download" : f.checksum;
+  return f.checksum === "first verified download" ? "sha256 recorded on first download" : f.checksum;
 }
 
 async function main(): Promise<number> {

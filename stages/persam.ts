@@ -35,6 +35,7 @@ const CODE = [
   "kernels/sam/registry.ts",
   "kernels/sam/onnx/decoder.ts",
   "kernels/sam/onnx/segmenter.ts",
+  "kernels/sam/onnx/check.ts",
   "kernels/sam/weightfree/config.ts",
   "kernels/sam/weightfree/colour.ts",
   "kernels/sam/weightfree/decoder.ts",
@@ -74,7 +75,8 @@ export const persamStage: Stage = {
     const manifest = await readPreprocessManifest(pre);
     const name = String(ctx.params.segmenter);
     const seg = await sharedSegmenter(name);
-    const caps = decoderCapabilities(name);
+    // as loaded: the mask count is read from the file, EdgeSAM's score kind measured on first use
+    const caps = decoderCapabilities(seg);
     const summary: PersamSummary = {
       task,
       shots,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { embedCacheStage, readEmbeddings, readEmbedIndex } from "../stages/embed_cache.ts";
 import { FAMILIES } from "../kernels/sam/registry.ts";
-import { samDecoderGraph, samEncoderGraph } from "./fixtures/onnx/sam_graphs.ts";
+import { edgeSamDecoderGraph, samEncoderGraph } from "./fixtures/onnx/sam_graphs.ts";
 import { fakeContext, fakeMemo, rectImage, writePreprocessEntry } from "./fixtures/onnx/stage_ctx.ts";
 
 const root = await Deno.makeTempDir({ prefix: "alignsam-embed-" });
@@ -56,14 +56,15 @@ Deno.test("embed-cache: shared images embed once; index + .emb files; segmenter 
   // Another segmenter: new memo keys, so the same images embed again under its id.
   const models = join(root, "models");
   await Deno.mkdir(models);
-  await Deno.writeFile(join(models, FAMILIES["sam-vit-l"].encoder.name), samEncoderGraph());
-  await Deno.writeFile(join(models, FAMILIES["sam-vit-l"].decoder.name), samDecoderGraph());
+  // EdgeSAM pins no sha256 (md5 on download only), so test graphs load under its names.
+  await Deno.writeFile(join(models, FAMILIES.edgesam.encoder.name), samEncoderGraph({ inputName: "image" }));
+  await Deno.writeFile(join(models, FAMILIES.edgesam.decoder.name), edgeSamDecoderGraph());
   const old = { m: Deno.env.get("ALIGNSAM_MODELS"), c: Deno.env.get("ALIGNSAM_CACHE") };
   Deno.env.set("ALIGNSAM_MODELS", models);
   Deno.env.set("ALIGNSAM_CACHE", join(root, "cache"));
   try {
-    const fp = await embedCacheStage.fingerprint!({ task: "task-a" }, { segmenter: "sam-vit-l" });
-    const outL = await run("task-a", a, "sam-vit-l");
+    const fp = await embedCacheStage.fingerprint!({ task: "task-a" }, { segmenter: "edgesam" });
+    const outL = await run("task-a", a, "edgesam");
     assert.equal(memo.made, 4);
     const idxL = await readEmbedIndex(outL);
     assert.equal(idxL.segmenterId, fp); // the fingerprint is the id, computed without loading sessions

@@ -6,9 +6,30 @@
 import assert from "node:assert/strict";
 import type { BinaryMask, Point, RGBImage } from "../core/image.ts";
 import { COVER_THRESHOLD, locationPrior, maskCoverage, targetFeature } from "../kernels/persam/target.ts";
-import { maskBox, persamParts, persamSegment } from "../kernels/persam/persam.ts";
-import type { DecodeOptions, Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
+import { maskBox, maskChoice, persamParts, persamSegment } from "../kernels/persam/persam.ts";
+import type { DecodeOptions, DecoderCapabilities, Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
 import { resizedSize } from "../kernels/sam/transform.ts";
+
+/** SAM's official 4-mask export; and a decoder that takes none of the options (weight-free). */
+const FULL: DecoderCapabilities = {
+  maskInput: true,
+  box: true,
+  negativeClicks: true,
+  paddingPoint: true,
+  masksOut: 4,
+  picksInside: false,
+  multimask: true,
+  scoreKind: "predicted IoU",
+};
+const NONE: DecoderCapabilities = {
+  maskInput: false,
+  box: false,
+  negativeClicks: true,
+  paddingPoint: false,
+  masksOut: 1,
+  picksInside: false,
+  multimask: false,
+};
 
 const RED = [220, 30, 30], BLUE = [30, 30, 220], GREEN = [30, 200, 30];
 
@@ -114,7 +135,7 @@ Deno.test("PerSAM finds the reference colour's region elsewhere; cascade feeds l
   assert.equal(test.mask.data[prior.neg.y * 200 + prior.neg.x], 0);
   assert.equal(prior.sim.length, 200 * 150);
 
-  const r = await persamSegment(seg, emb, t.feature, { maskInput: true, multimask: true, box: true });
+  const r = await persamSegment(seg, emb, t.feature, FULL);
   assert.deepEqual(r.mask, test.mask.data); // IoU 1
   assert.equal(r.decodes, 3);
   assert.deepEqual(calls.map((c) => c.multimask), [false, true, true]);
@@ -124,20 +145,56 @@ Deno.test("PerSAM finds the reference colour's region elsewhere; cascade feeds l
   assert.deepEqual(calls[2].box, { x0: 120, y0: 70, x1: 189, y1: 139 });
 
   calls.length = 0;
-  const wf = await persamSegment(seg, emb, t.feature, { maskInput: false, multimask: false, box: false });
+  const wf = await persamSegment(seg, emb, t.feature, NONE);
   assert.equal(wf.decodes, 1);
   assert.equal(calls.length, 1);
 });
 
 Deno.test("persamParts names what ran and what the decoder lacks", () => {
-  const all = persamParts({ maskInput: true, multimask: true, box: true });
-  assert.ok(all.some((p) => p.startsWith("cascade 1: first low-res logits as mask_input, multimask")));
+  const all = persamParts(FULL);
+  assert.ok(all.includes("first decode: the location prior, mask 0 (SAM's single-mask token)"));
+  assert.ok(
+    all.includes("cascade 1: first low-res logits as mask_input, best of masks 1–3 by predicted IoU"),
+  );
   assert.ok(all.some((p) => p.startsWith("cascade 2: + the mask's box and its low-res logits")));
   assert.ok(
     all.includes("not run: target-guided attention (needs an attention-bias decoder input the export lacks)"),
   );
-  const none = persamParts({ maskInput: false, multimask: false, box: false });
+  const none = persamParts(NONE);
   assert.ok(none.includes("not run: cascade 1 (the decoder takes no mask_input)"));
   assert.ok(none.includes("not run: cascade 2 (the decoder takes no box)"));
   assert.equal(maskBox(new Uint8Array(4), 2), undefined);
+});
+
+Deno.test("persamParts on a single-mask export says the graph picks mask 0 (3–4 points), not 'multimask, best'", () => {
+  const single = persamParts({ ...FULL, masksOut: 1, picksInside: true, multimask: false });
+  assert.ok(
+    single.includes(
+      "first decode: the location prior, the export's own pick: mask 0 (3 points incl. padding > 2)",
+    ),
+  );
+  assert.ok(
+    single.some((p) =>
+      p.startsWith("cascade 2:") && p.endsWith("the export's own pick: mask 0 (4 points incl. padding > 2)")
+    ),
+  );
+  assert.ok(!single.some((p) => p.includes("best of masks 1–3 by")));
+  assert.equal(
+    maskChoice({ ...FULL, masksOut: 1, picksInside: true }, 2, true),
+    "the export's own pick: best of masks 1–3 (2 points incl. padding ≤ 2)",
+  );
+  // EfficientSAM: no negatives, no padding, 3 masks always chosen by score
+  const eff = persamParts({
+    ...NONE,
+    masksOut: 3,
+    multimask: true,
+    negativeClicks: false,
+    scoreKind: "predicted IoU",
+  });
+  assert.ok(eff.some((p) => p.includes("negative dropped")));
+  assert.ok(
+    eff.includes(
+      "first decode: the location prior, best of 3 by predicted IoU (the export has no single-mask token)",
+    ),
+  );
 });

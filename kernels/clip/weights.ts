@@ -43,7 +43,7 @@ export const CLIP_VIT_B16_FILE = {
   /** exact size unknown here (~599 MB); left out so the downloader does not check it */
   bytes: undefined,
   sha256: undefined,
-  checksum: "record-on-first-download",
+  checksum: "first verified download",
 } as const;
 
 /** Linear layer, HF layout: w [out, in], b [out]. */

@@ -16,6 +16,8 @@ export interface ModelFileRef {
   url: string;
   bytes?: number;
   sha256?: string;
+  /** only the ends of the sha256 are known (kernels/sam/registry.ts ModelFile) */
+  sha256Ends?: { prefix: string; suffix: string };
   md5?: string;
   checksum: string;
 }
@@ -82,8 +84,8 @@ export function missingFilesError(
 
 /** Download `f` (verified) into the model cache; errors pass through as the downloader throws them. */
 export async function downloadModelFile(f: ModelFileRef, opts: ResolveOptions = {}): Promise<string> {
-  const { downloadVerified } = await import("../../core/download.ts");
-  return await downloadVerified({
+  const { downloadVerified, hashRecordPath } = await import("../../core/download.ts");
+  const path = await downloadVerified({
     url: f.url,
     dest: join(modelCacheDir(), f.name),
     sha256: f.sha256,
@@ -93,6 +95,16 @@ export async function downloadModelFile(f: ModelFileRef, opts: ResolveOptions = 
     signal: opts.signal,
     manualHint: "or place it in a folder and pass --models DIR",
   });
+  if (f.sha256Ends) {
+    // Only the hash's ends are known: a download that does not match them is removed, not trusted.
+    try {
+      await verifiedSha256(f, path);
+    } catch (e) {
+      for (const p of [path, hashRecordPath(path)]) await Deno.remove(p).catch(() => {});
+      throw e;
+    }
+  }
+  return path;
 }
 
 /**
@@ -168,6 +180,14 @@ export async function verifiedSha256(f: ModelFileRef, path: string): Promise<str
     throw new ModelError(
       `${path}: sha256 ${sha} does not match the registry's ${f.sha256} for ${f.name} (${f.checksum}); ` +
         `replace the file with the one from ${f.url}`,
+      path,
+    );
+  }
+  const ends = f.sha256Ends;
+  if (ends && !(sha.startsWith(ends.prefix.toLowerCase()) && sha.endsWith(ends.suffix.toLowerCase()))) {
+    throw new ModelError(
+      `${path}: sha256 ${sha} does not match the registry's ${ends.prefix}…${ends.suffix} for ${f.name} ` +
+        `(${f.checksum}); replace the file with the one from ${f.url}`,
       path,
     );
   }

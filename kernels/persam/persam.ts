@@ -6,13 +6,12 @@
  * the official ONNX exports nor the weight-free decoder have, so they are not implemented.
  *
  * @example
- * const caps = decoderCapabilities("sam-vit-b");
+ * const caps = decoderCapabilities(seg);
  * const t = targetFeature(refs);
  * const { mask } = await persamSegment(seg, testEmb, t.feature, caps);
  */
 import type { Point } from "../../core/image.ts";
-import type { DecoderCapabilities } from "../sam/factory.ts";
-import type { DecodeResult, Embedding, Segmenter } from "../sam/segmenter.ts";
+import type { DecoderCapabilities, DecodeResult, Embedding, Segmenter } from "../sam/segmenter.ts";
 import { locationPrior } from "./target.ts";
 
 export interface PersamResult {
@@ -39,25 +38,47 @@ export function maskBox(mask: Uint8Array, width: number) {
   return x1 < 0 ? undefined : { x0, y0, x1, y1 };
 }
 
+/**
+ * Which mask a decode returns, in words, for `n` prompt points as fed (padding included) — what
+ * actually runs, e.g. a single-mask export picks inside the graph whatever we ask.
+ */
+export function maskChoice(caps: DecoderCapabilities, n: number, multimask: boolean): string {
+  const by = caps.scoreKind ?? "score";
+  if (caps.picksInside) {
+    return n <= 2
+      ? `the export's own pick: best of masks 1–3 (${n} points incl. padding ≤ 2)`
+      : `the export's own pick: mask 0 (${n} points incl. padding > 2)`;
+  }
+  if (caps.masksOut === 4) {
+    return multimask ? `best of masks 1–3 by ${by}` : "mask 0 (SAM's single-mask token)";
+  }
+  if (caps.masksOut > 1) return `best of ${caps.masksOut} by ${by} (the export has no single-mask token)`;
+  return "its one mask";
+}
+
 /** Which PerSAM parts run with these decoder capabilities, and which do not (with why). */
 export function persamParts(caps: DecoderCapabilities): string[] {
+  const clicks = caps.negativeClicks ? 2 : 1;
+  const n = clicks + (caps.paddingPoint ? 1 : 0);
+  const prior = caps.negativeClicks
+    ? "location prior: positive point at the cosine-similarity argmax, negative at the argmin"
+    : "location prior: positive point at the cosine-similarity argmax (negative dropped: the decoder takes none)";
   const parts = [
     "target feature: mean masked embedding (mask → 64×64 coverage > 123.675/255), " +
     "per reference L2-normalised, averaged over the k references",
-    "location prior: positive point at the cosine-similarity argmax, negative at the argmin",
-    "first decode: both points, single mask",
+    prior,
+    `first decode: the location prior, ${maskChoice(caps, n, false)}`,
   ];
-  const single = caps.multimask ? "multimask, best score" : "one mask (single-mask export)";
   parts.push(
     caps.maskInput
-      ? `cascade 1: first low-res logits as mask_input, ${single}`
+      ? `cascade 1: first low-res logits as mask_input, ${maskChoice(caps, n, caps.multimask)}`
       : "not run: cascade 1 (the decoder takes no mask_input)",
   );
   parts.push(
     caps.box
-      ? `cascade 2: + the mask's box${
-        caps.maskInput ? " and its low-res logits as mask_input" : ""
-      }, ${single}`
+      ? `cascade 2: + the mask's box${caps.maskInput ? " and its low-res logits as mask_input" : ""}, ${
+        maskChoice(caps, clicks + 2, caps.multimask)
+      }`
       : "not run: cascade 2 (the decoder takes no box)",
   );
   parts.push(

@@ -14,11 +14,12 @@ import { ModelError } from "../../core/errors.ts";
 import { fileSha256, findModelFile, resolveModelFiles, verifiedSha256 } from "../models/resolve.ts";
 import { createOnnxSegmenter } from "./onnx/segmenter.ts";
 import { FAMILIES, type FamilySpec } from "./registry.ts";
-import type { Segmenter } from "./segmenter.ts";
+import type { DecoderCapabilities, Segmenter } from "./segmenter.ts";
 import { createWeightFreeSegmenter } from "./weightfree/segmenter.ts";
 
 /** Bump when the wrapper's pre/post-processing changes what an embedding or a decode is. */
-export const ONNX_WRAPPER_VERSION = "onnx-wrapper-v1";
+// v2: every family's mask is made from the low-res logits (issue 12); EfficientSAM's point limit.
+export const ONNX_WRAPPER_VERSION = "onnx-wrapper-v2";
 
 export interface SegmenterOptions {
   /** folder with the model files (else ALIGNSAM_MODELS, then the model cache) */
@@ -36,8 +37,13 @@ export function segmenterId(fam: FamilySpec, encoderSha: string, decoderSha: str
     decoderKind: fam.decoderKind,
     maskInput: fam.maskInput,
     negativeClicks: fam.negativeClicks,
+    paddingPoint: fam.paddingPoint,
+    maxPoints: fam.maxPoints ?? null,
+    lowResOrder: fam.lowResOrder,
     encoderInputs: fam.encoderInputs,
     decoderInputs: fam.decoderInputs,
+    decoderOutputs: fam.decoderOutputs,
+    outputs: fam.outputs,
     files: { encoder: encoderSha, decoder: decoderSha },
   };
   return createHash("sha256").update(JSON.stringify(config)).digest("hex");
@@ -54,12 +60,13 @@ export async function createSegmenter(name: string, opts: SegmenterOptions = {})
   const download = opts.download ?? Deno.env.get("ALIGNSAM_OFFLINE") !== "1";
   const ropts = { modelsDir: opts.modelsDir, download, purpose: `segmenter ${name}` };
   const [encoderPath, decoderPath] = await resolveModelFiles([fam.encoder, fam.decoder], ropts);
-  const id = segmenterId(
-    fam,
-    await verifiedSha256(fam.encoder, encoderPath),
-    await verifiedSha256(fam.decoder, decoderPath),
-  );
-  return await createOnnxSegmenter({ family: fam, encoderPath, decoderPath, id });
+  const hashes = {
+    encoder: await verifiedSha256(fam.encoder, encoderPath),
+    decoder: await verifiedSha256(fam.decoder, decoderPath),
+  };
+  const id = segmenterId(fam, hashes.encoder, hashes.decoder);
+  // The first time these files are used, the check of kernels/sam/onnx/check.ts runs (then cached).
+  return await createOnnxSegmenter({ family: fam, encoderPath, decoderPath, id, hashes });
 }
 
 const shared = new Map<string, Promise<Segmenter>>();
@@ -95,20 +102,22 @@ export async function segmenterFingerprint(name: string, opts: SegmenterOptions 
   return segmenterId(fam, await fileSha256(paths[0]), await fileSha256(paths[1]));
 }
 
-/** What a segmenter's decoder does with DecodeOptions (PerSAM's cascade asks). */
-export interface DecoderCapabilities {
-  /** prevLowRes is fed as mask_input */
-  maskInput: boolean;
-  /** multimask has more than one mask to choose from */
-  multimask: boolean;
-  /** options.box is fed */
-  box: boolean;
-}
-
-export function decoderCapabilities(name: string): DecoderCapabilities {
-  // The weight-free decoder ignores prevLowRes, multimask and box (weightfree/segmenter.ts).
-  if (name === "weight-free") return { maskInput: false, multimask: false, box: false };
-  const fam = FAMILIES[name];
-  if (!fam) throw new ModelError(`unknown segmenter '${name}'`);
-  return { maskInput: fam.maskInput, multimask: fam.multimaskChoices > 1, box: fam.box };
+/**
+ * What a loaded segmenter's decoder does with DecodeOptions (PerSAM's cascade asks): read from
+ * the file on load (the mask count); the weight-free decoder ignores prevLowRes, multimask and
+ * box (weightfree/segmenter.ts).
+ */
+export function decoderCapabilities(seg: Segmenter): DecoderCapabilities {
+  return (
+    seg.capabilities ??
+      {
+        maskInput: false,
+        box: false,
+        negativeClicks: true,
+        paddingPoint: false,
+        masksOut: 1,
+        picksInside: false,
+        multimask: false,
+      }
+  );
 }

@@ -37,7 +37,7 @@ export interface DecodeOptions {
   /**
    * A box prompt in original pixels (x0, y0) top-left, (x1, y1) bottom-right, fed as SAM's
    * corner points labelled 2 and 3 (PerSAM's third cascade step). Backends without box input
-   * (weight-free, EfficientSAM here) ignore it; kernels/sam/factory.ts `decoderCapabilities`
+   * (weight-free, EfficientSAM here) ignore it; the segmenter's `capabilities`
    * says which do.
    */
   box?: { x0: number; y0: number; x1: number; y1: number };
@@ -52,6 +52,30 @@ export interface DecodeResult {
   score: number;
 }
 
+/** What a segmenter's decoder does with DecodeOptions, as loaded (PerSAM's cascade and records ask). */
+export interface DecoderCapabilities {
+  /** prevLowRes is fed as mask_input */
+  maskInput: boolean;
+  /** options.box is fed */
+  box: boolean;
+  /** label-0 points are fed (EfficientSAM's export drops them) */
+  negativeClicks: boolean;
+  /** SamPredictor's (0, 0, −1) point is added when there is no box (it counts in a single-mask export's pick) */
+  paddingPoint: boolean;
+  /**
+   * Masks one decode returns, read from the file on load: 4 (SAM's tokens: multimask picks the
+   * best of 1–3), 3 (EfficientSAM: always the best), 1 (a single-mask export: the graph picks
+   * the best of masks 1–3 with ≤ 2 points including padding, else mask 0, whatever we ask).
+   */
+  masksOut: number;
+  /** a single-mask export: the graph picks among SAM's 4 masks itself (masksOut = 1) */
+  picksInside: boolean;
+  /** whether `multimask` chooses among several masks (masksOut > 1) */
+  multimask: boolean;
+  /** what the decoder's scores are, where known (EdgeSAM's: measured by the first-use check) */
+  scoreKind?: "predicted IoU" | "stability score";
+}
+
 export interface Segmenter {
   /** content hash of weights + config; feeds every cache key downstream */
   readonly id: string;
@@ -59,6 +83,8 @@ export interface Segmenter {
   readonly label: string;
   /** true only for real SAM-family weights; reports say so when false */
   readonly isSam: boolean;
+  /** what its decoder does with DecodeOptions; undefined = none of them (weight-free) */
+  readonly capabilities?: DecoderCapabilities;
   embed(image: RGBImage): Promise<Embedding>;
   decode(embedding: Embedding, points: Point[], options?: DecodeOptions): Promise<DecodeResult>;
   dispose?(): Promise<void>;
