@@ -1,12 +1,15 @@
 /**
- * `deno task models [--fetch] [--models DIR] [--segmenter NAME ...]`: per SAM-family segmenter
- * (and CLIP ViT-B/16 for CLIP Surgery), which files are present (and where), which are missing,
- * and what `--fetch` would download (URL, size, checksum source). With --fetch, downloads the
- * missing files, verified.
+ * `deno task models [--fetch] [--check] [--models DIR] [--segmenter NAME ...]`: per SAM-family
+ * segmenter (and CLIP ViT-B/16 for CLIP Surgery), which files are present (and where), which are
+ * missing, and what `--fetch` would download (URL, size, checksum source). With --fetch,
+ * downloads the missing files, verified. With --check, checks the present SAM-family files
+ * against the registry (cli/models_check.ts); `--encoder F --decoder F --segmenter S` checks
+ * one's own export against family S's interface.
  *
  * @example
  * deno task models                      # what is here, what is missing
  * deno task models --fetch --segmenter mobilesam
+ * deno task models --check --segmenter edgesam
  */
 import { resolve } from "node:path";
 import { helpText, parseFlags, runMain } from "./args.ts";
@@ -21,6 +24,7 @@ import {
 } from "../kernels/models/resolve.ts";
 import { FAMILIES } from "../kernels/sam/registry.ts";
 import { CLIP_TEMPLATES_FILE, CLIP_VIT_B16_FILE, CLIP_VOCAB_FILE } from "../kernels/clip/files.ts";
+import { checkFamilyFiles } from "./models_check.ts";
 
 /** One block of the listing: a segmenter family or CLIP. */
 interface Group {
@@ -61,6 +65,21 @@ const FLAGS = {
     multiple: false,
     doc: "download the missing files (verified) into the model cache",
   },
+  check: {
+    type: "boolean",
+    multiple: false,
+    doc: "check the present SAM-family files: checksum, interface, built-in decode vs the graph's own masks",
+  },
+  encoder: {
+    type: "string",
+    multiple: false,
+    doc: "with --check and one --segmenter: check this encoder file",
+  },
+  decoder: {
+    type: "string",
+    multiple: false,
+    doc: "with --check and one --segmenter: check this decoder file",
+  },
   models: { type: "string", multiple: false, doc: "folder holding model files", default: "$ALIGNSAM_MODELS" },
   segmenter: {
     type: "string",
@@ -97,6 +116,15 @@ async function main(): Promise<number> {
     }
   }
   const opts = { modelsDir };
+  if (values.check) {
+    return await check(
+      wanted,
+      opts,
+      values.encoder as string | undefined,
+      values.decoder as string | undefined,
+    );
+  }
+  if (values.encoder || values.decoder) throw new UsageError("models: --encoder/--decoder go with --check");
   const user = userModelsDir(opts);
   console.log(`models folder: ${user ? resolve(user) : "(none: pass --models DIR or set ALIGNSAM_MODELS)"}`);
   console.log(`model cache:   ${resolve(modelCacheDir())}`);
@@ -162,6 +190,44 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** --check: every wanted family with files present (or the one family on --encoder/--decoder). */
+async function check(wanted: string[], opts: { modelsDir?: string }, encoder?: string, decoder?: string) {
+  const fams = wanted.filter((w) => w !== CLIP_NAME).map((w) => FAMILIES[w]);
+  if (encoder || decoder) {
+    if (!encoder || !decoder || fams.length !== 1 || wanted.length !== 1) {
+      throw new UsageError(
+        "models --check: --encoder and --decoder go together, with exactly one --segmenter",
+      );
+    }
+  }
+  const verdicts: string[] = [];
+  for (const fam of fams) {
+    const paths = encoder && decoder
+      ? [encoder, decoder]
+      : await Promise.all([fam.encoder, fam.decoder].map((f) => findModelFile(f, opts)));
+    if (!paths[0] || !paths[1]) {
+      if (wanted.includes(fam.name) && fams.length === 1) {
+        console.log(
+          `${fam.name}: files missing (deno task models --segmenter ${fam.name} says where to get them)`,
+        );
+        verdicts.push(`${fam.name}: MISSING`);
+      }
+      continue;
+    }
+    console.log(`${fam.name} — ${fam.label}`);
+    const r = await checkFamilyFiles(fam, paths[0], paths[1], !(encoder && decoder));
+    for (const l of r.lines) console.log(`  ${l}`);
+    console.log("");
+    verdicts.push(`${fam.name}: ${r.verdict}`);
+  }
+  if (verdicts.length === 0) {
+    console.log("no SAM-family files present to check (deno task models lists what is missing)");
+    return 0;
+  }
+  console.log(verdicts.join(" · "));
+  return verdicts.some((v) => v.endsWith("FAIL") || v.endsWith("MISSING")) ? 1 : 0;
 }
 
 if (import.meta.main) runMain(main);
