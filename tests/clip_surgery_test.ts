@@ -123,6 +123,19 @@ Deno.test("clip surgery: multi-class feature surgery on one token, two classes",
   close(featureSurgeryMulti(new Float32Array([1, 0]), new Float32Array([1, 0, 0, 1]), 2), [a, -a]);
 });
 
+Deno.test("clip surgery: multi-class weights come from the CLS token once, not per token (3 tokens, 2 classes)", () => {
+  // Reference clip.py ~l.294: p = softmax(2·F_cls·Tᵀ) = [a, 1 − a], w = 2p for every token. With
+  // T = [(1, 0), (0, 1)], token (f0, f1) scores class 0: a·f0 − (1 − a)·f1 and class 1 the negative.
+  // Per-token weights would give token (0, 1) −a for class 0, not −(1 − a).
+  const a = Math.exp(2) / (Math.exp(2) + 1);
+  const image = new Float32Array([1, 0, 0, 1, 0.6, 0.8]); // CLS, token 1, token 2
+  const want = [a, -(1 - a), 0.6 * a - 0.8 * (1 - a)].flatMap((v) => [v, -v]);
+  close(featureSurgeryMulti(image, new Float32Array([1, 0, 0, 1]), 2), want);
+  // three classes: the weights still sum to K and the class scores of each token sum to zero
+  const three = featureSurgeryMulti(image, new Float32Array([1, 0, 0, 1, 0.6, 0.8]), 2);
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(three[3 * i] + three[3 * i + 1] + three[3 * i + 2]) < 1e-6);
+});
+
 Deno.test("clip maps: CLS dropped, min-max, bilinear upsample to the image size", () => {
   // tokens: CLS 100 (ignored), grid [[0, 1], [2, 3]] → min-max [0, 1/3, 2/3, 1].
   const m = similarityMap(new Float32Array([100, 0, 1, 2, 3]), 4, 4);

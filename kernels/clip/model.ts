@@ -47,7 +47,7 @@ export function createClipSurgery(
     return e;
   };
   const imageFeatures = (image: RGBImage, size = DEFAULT_INPUT) =>
-    // CLIP Surgery's demo normalises each token over channels (norm(dim=-1)).
+    // per token over channels (norm(dim=-1), the current demo; see normalizeRows for the older axis)
     normalizeRows(encodeImageTokens(m, clipInput(image, size), size), d);
   const mapFromFeatures = (features: Float32Array, text: string, width: number, height: number) => {
     // Single-text mode: the redundant feature is the ensembled embedding of "".

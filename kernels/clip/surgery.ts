@@ -47,7 +47,12 @@ export function surgeryBlock(
   });
 }
 
-/** L2-normalise each row of [n, d] (a copy). */
+/**
+ * L2-normalise each row of [n, d] (a copy). On image tokens [N, D] that is per token, over
+ * channels: the current CLIP Surgery demo's `image_features / image_features.norm(dim=-1)`. Its
+ * demo before 2025-03 wrote norm(dim=1) on [B, N, D], i.e. along the token axis (each channel
+ * normalised over the tokens); we follow the current, per-token form.
+ */
 export function normalizeRows(x: Float32Array, d: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let r = 0; r < x.length / d; r++) {
@@ -81,27 +86,30 @@ export function featureSurgery(
 }
 
 /**
- * Multi-class feature surgery (CLIP Surgery without a redundant text): p = softmax(2·F·Tᵀ) over
- * classes, w = p / mean(p); per token, the element-wise products F_i ⊙ T_k weighted by w_ik,
- * minus their mean over classes, summed over channels. image [N, D], texts [K, D] → [N, K].
+ * Multi-class feature surgery (CLIP Surgery's `clip_feature_surgery` without a redundant text,
+ * clip/clip.py ~l.294): class weights from the CLS token once, p = softmax(2·F_cls·Tᵀ) over
+ * classes, w = p / mean(p); then per token the element-wise products F_i ⊙ T_k weighted by w_k,
+ * minus their mean over classes, summed over channels. image [N, D] with the CLS token first
+ * (row 0), each row L2-normalised per token (over channels); texts [K, D] → [N, K].
  */
 export function featureSurgeryMulti(image: Float32Array, texts: Float32Array, d: number): Float32Array {
   const n = image.length / d, k = texts.length / d;
   const out = new Float32Array(n * k);
+  // w from the CLS token only (the reference's image_features[:, :1, :] @ text_features.t())
   const w = new Float64Array(k);
+  let max = -Infinity;
+  for (let c = 0; c < k; c++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += image[j] * texts[c * d + j];
+    w[c] = 2 * s;
+    max = Math.max(max, w[c]);
+  }
+  let z = 0;
+  for (let c = 0; c < k; c++) z += w[c] = Math.exp(w[c] - max);
+  // w = p / mean(p) = softmax · K
+  for (let c = 0; c < k; c++) w[c] = (w[c] / z) * k;
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += image[i * d + j] * texts[c * d + j];
-      w[c] = 2 * s;
-      max = Math.max(max, w[c]);
-    }
-    let z = 0;
-    for (let c = 0; c < k; c++) z += w[c] = Math.exp(w[c] - max);
-    // w = p / mean(p) = softmax · K
-    for (let c = 0; c < k; c++) w[c] = (w[c] / z) * k;
     mean.fill(0);
     for (let c = 0; c < k; c++) {
       for (let j = 0; j < d; j++) mean[j] += (w[c] * image[i * d + j] * texts[c * d + j]) / k;
