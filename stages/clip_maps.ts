@@ -4,8 +4,8 @@
  *
  * One map per (image hash, text, CLIP files' hashes, CLIP code) through ctx.memo, so adding a
  * task or re-sampling recomputes only new images, like the embedding cache. The model is loaded
- * only on a memo miss. Input side 224 (CLIP Surgery's default; 512 is its high-resolution demo,
- * about 5× slower here, see bench/clip.ts).
+ * only on a memo miss. Input side: the `clipInput` param (stages/config.ts says why 512 by
+ * default; 224 is about 5× cheaper here, see bench/clip.ts).
  *
  * map64 lies on the segmenter's 64×64 grid, as E_I(x) and M_{t−1} do (kernels/sam/layout.ts):
  * SAM's padded frame (image top-left, zeros below/right) or stretched (EfficientSAM). That is
@@ -34,9 +34,8 @@ import {
 import type { ClipSurgery } from "../kernels/clip/model.ts";
 import { mapOnGrid, upsampleGrid } from "../kernels/clip/maps.ts";
 import { family } from "../kernels/sam/registry.ts";
+import { SCHEMA } from "./config.ts";
 
-/** CLIP Surgery's input side for our maps. */
-export const CLIP_INPUT = 224;
 /** The agent/SRM grid. */
 export const MAP_GRID = 64;
 
@@ -115,6 +114,7 @@ async function run(ctx: RunContext): Promise<void> {
   const code = await codeHash();
   const segmenter = String(ctx.params.segmenter);
   const padded = segmenterIsPadded(segmenter);
+  const inputSize = Number(ctx.params.clipInput ?? SCHEMA.clipInput.default);
 
   const seen = new Set<string>();
   const entries: SampleEntry[] = [];
@@ -124,19 +124,19 @@ async function run(ctx: RunContext): Promise<void> {
     entries.push(e);
   }
   let model: ClipSurgery | undefined;
-  const side = CLIP_INPUT / 16;
+  const side = inputSize / 16;
   const grids = new Float32Array(entries.length * side * side);
   const maps64 = new Float32Array(entries.length * MAP_GRID * MAP_GRID);
   try {
     for (const [i, e] of entries.entries()) {
       ctx.signal.throwIfAborted();
       const key = sha256Hex(
-        JSON.stringify(["clip-maps", e.imageHash, text, clipFiles, CLIP_INPUT, code]),
+        JSON.stringify(["clip-maps", e.imageHash, text, clipFiles, inputSize, code]),
       );
       const bytes = await ctx.memo(key, async () => {
         model ??= await loadClipSurgery(files);
         const sample = await readSample(dir, e);
-        const m = model.map(sample.image, text, CLIP_INPUT);
+        const m = model.map(sample.image, text, inputSize);
         return new Uint8Array(m.grid.buffer.slice(0));
       });
       const grid = new Float32Array(bytes.slice().buffer);
@@ -156,7 +156,7 @@ async function run(ctx: RunContext): Promise<void> {
     task,
     text,
     clipFiles,
-    inputSize: CLIP_INPUT,
+    inputSize,
     side,
     segmenter,
     layout: padded ? "padded" : "stretched",
@@ -172,8 +172,8 @@ export const clipMapsStage: Stage = {
   name: "clip-maps",
   doc: "CLIP-Surgery similarity map per (image, task text prompt, CLIP weights), resampled to 64×64",
   code: CODE,
-  // `tasks` only fans out items; the CLIP choice changes the maps, the segmenter their 64 grid.
-  params: ["clip", "segmenter"],
+  // `tasks` only fans out items; the CLIP choice and input side change the maps, the segmenter their 64 grid.
+  params: ["clip", "clipInput", "segmenter"],
   // Without CLIP weights (clip = none) there is nothing to build: the report marks the cells
   // that need maps "needs CLIP weights" instead of failing the run.
   items: (params) =>

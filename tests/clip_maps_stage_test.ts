@@ -60,7 +60,7 @@ function context(
   input: string,
   outDir: string,
   store: Map<string, Uint8Array>,
-  params: Record<string, unknown> = { clip: "vit-b-16", segmenter: "weight-free" },
+  params: Record<string, unknown> = { clip: "vit-b-16", clipInput: "224", segmenter: "weight-free" },
 ) {
   const made: string[] = [];
   const ctx: RunContext = {
@@ -147,7 +147,11 @@ Deno.test({
         const out2 = join(root, "out2");
         await Deno.mkdir(out2);
         // Another segmenter (EfficientSAM: stretched grid) reuses every memoised token map.
-        const second = context(input, out2, store, { clip: "vit-b-16", segmenter: "efficientsam-ti" });
+        const second = context(input, out2, store, {
+          clip: "vit-b-16",
+          clipInput: "224",
+          segmenter: "efficientsam-ti",
+        });
         await clipMapsStage.run(second.ctx);
         assert.equal(second.made.length, 0, "every map came from the memo");
         const stretched = (await readClipMaps(out2, { full: false })).get("h2")!;
@@ -157,6 +161,19 @@ Deno.test({
           await clipMapsStage.fingerprint!({ task: "shadow" }, { clip: "vit-b-16" }),
           "clip: none",
         );
+        // clipInput 512: new maps (32×32 tokens), not the 224 ones from the memo
+        const out3 = join(root, "out3");
+        await Deno.mkdir(out3);
+        const third = context(input, out3, store, {
+          clip: "vit-b-16",
+          clipInput: "512",
+          segmenter: "weight-free",
+        });
+        await clipMapsStage.run(third.ctx);
+        assert.equal(third.made.length, 2);
+        const h512 = JSON.parse(await Deno.readTextFile(join(out3, "maps.json")));
+        assert.deepEqual([h512.inputSize, h512.side], [512, 32]);
+        assert.ok(clipMapsStage.params.includes("clipInput"));
       });
     } finally {
       await Deno.remove(root, { recursive: true });
