@@ -144,16 +144,20 @@ Deno.test({
         assert.equal(header.layout, "padded");
         for (let y = 0; y < 64; y++) assert.equal(b.map64[y * 64 + 63], 0);
 
-        const out2 = join(root, "out2");
-        await Deno.mkdir(out2);
+        /** Run the stage into a fresh folder with these params (same memo store). */
+        const rerun = async (name: string, params: Record<string, unknown>) => {
+          const out = join(root, name);
+          await Deno.mkdir(out);
+          const c = context(input, out, store, { clip: "vit-b-16", ...params });
+          await clipMapsStage.run(c.ctx);
+          return { out, made: c.made };
+        };
         // Another segmenter (EfficientSAM: stretched grid) reuses every memoised token map.
-        const second = context(input, out2, store, {
-          clip: "vit-b-16",
+        const { out: out2, made: made2 } = await rerun("out2", {
           clipInput: "224",
           segmenter: "efficientsam-ti",
         });
-        await clipMapsStage.run(second.ctx);
-        assert.equal(second.made.length, 0, "every map came from the memo");
+        assert.equal(made2.length, 0, "every map came from the memo");
         const stretched = (await readClipMaps(out2, { full: false })).get("h2")!;
         assert.equal(stretched.full, undefined);
         assert.ok(Math.max(...Array.from({ length: 64 }, (_, y) => stretched.map64[y * 64 + 63])) > 0);
@@ -162,15 +166,11 @@ Deno.test({
           "clip: none",
         );
         // clipInput 512: new maps (32×32 tokens), not the 224 ones from the memo
-        const out3 = join(root, "out3");
-        await Deno.mkdir(out3);
-        const third = context(input, out3, store, {
-          clip: "vit-b-16",
+        const { out: out3, made: made3 } = await rerun("out3", {
           clipInput: "512",
           segmenter: "weight-free",
         });
-        await clipMapsStage.run(third.ctx);
-        assert.equal(third.made.length, 2);
+        assert.equal(made3.length, 2);
         const h512 = JSON.parse(await Deno.readTextFile(join(out3, "maps.json")));
         assert.deepEqual([h512.inputSize, h512.side], [512, 32]);
         assert.ok(clipMapsStage.params.includes("clipInput"));

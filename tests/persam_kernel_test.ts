@@ -9,6 +9,7 @@ import { COVER_THRESHOLD, locationPrior, maskCoverage, targetFeature } from "../
 import { maskBox, maskChoice, persamParts, persamSegment } from "../kernels/persam/persam.ts";
 import type { DecodeOptions, DecoderCapabilities, Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
 import { resizedSize } from "../kernels/sam/transform.ts";
+import { NO_DECODER_OPTIONS } from "../kernels/sam/factory.ts";
 
 /** SAM's official 4-mask export; and a decoder that takes none of the options (weight-free). */
 const FULL: DecoderCapabilities = {
@@ -21,15 +22,7 @@ const FULL: DecoderCapabilities = {
   multimask: true,
   scoreKind: "predicted IoU",
 };
-const NONE: DecoderCapabilities = {
-  maskInput: false,
-  box: false,
-  negativeClicks: true,
-  paddingPoint: false,
-  masksOut: 1,
-  picksInside: false,
-  multimask: false,
-};
+const NONE = NO_DECODER_OPTIONS;
 
 const RED = [220, 30, 30], BLUE = [30, 30, 220], GREEN = [30, 200, 30];
 

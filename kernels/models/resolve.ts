@@ -133,23 +133,32 @@ export async function resolveModelFiles(files: ModelFileRef[], opts: ResolveOpti
   return out;
 }
 
+/** A JSON map kept in the model cache (`<cache>/models/<name>`); {} when absent or unreadable. */
+export async function readCacheJson<T>(name: string): Promise<Record<string, T>> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(modelCacheDir(), name)));
+  } catch {
+    return {};
+  }
+}
+
+/** Write a JSON map of the model cache whole (temp file + rename: readers never see half of it). */
+export async function writeCacheJson(name: string, value: unknown): Promise<void> {
+  await Deno.mkdir(modelCacheDir(), { recursive: true });
+  const path = join(modelCacheDir(), name);
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(value, null, 1));
+  await Deno.rename(tmp, path);
+}
+
 interface HashEntry {
   size: number;
   mtime: number;
   sha256: string;
 }
 
-function hashCachePath(): string {
-  return join(modelCacheDir(), "hashes.json");
-}
-
-async function readHashCache(): Promise<Record<string, HashEntry>> {
-  try {
-    return JSON.parse(await Deno.readTextFile(hashCachePath()));
-  } catch {
-    return {};
-  }
-}
+const HASHES = "hashes.json";
+const readHashCache = () => readCacheJson<HashEntry>(HASHES);
 
 /**
  * sha256 of a model file, from the hash cache when path, size and mtime are unchanged; else
@@ -166,10 +175,7 @@ export async function fileSha256(path: string): Promise<string> {
   const sha256 = await sha256File(abs);
   const fresh = await readHashCache(); // another process may have added entries meanwhile
   fresh[abs] = { ...key, sha256 };
-  await Deno.mkdir(modelCacheDir(), { recursive: true });
-  const tmp = `${hashCachePath()}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(fresh, null, 1));
-  await Deno.rename(tmp, hashCachePath());
+  await writeCacheJson(HASHES, fresh);
   return sha256;
 }
 

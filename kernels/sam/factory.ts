@@ -102,22 +102,21 @@ export async function segmenterFingerprint(name: string, opts: SegmenterOptions 
   return segmenterId(fam, await fileSha256(paths[0]), await fileSha256(paths[1]));
 }
 
+/** A decoder that takes none of DecodeOptions (the weight-free one: weightfree/segmenter.ts). */
+export const NO_DECODER_OPTIONS: DecoderCapabilities = {
+  maskInput: false,
+  box: false,
+  negativeClicks: true,
+  paddingPoint: false,
+  masksOut: 1,
+  picksInside: false,
+  multimask: false,
+};
+
 /**
  * What a loaded segmenter's decoder does with DecodeOptions (PerSAM's cascade asks): read from
- * the file on load (the mask count); the weight-free decoder ignores prevLowRes, multimask and
- * box (weightfree/segmenter.ts).
+ * the file on load (the mask count); NO_DECODER_OPTIONS where the segmenter says nothing.
  */
 export function decoderCapabilities(seg: Segmenter): DecoderCapabilities {
-  return (
-    seg.capabilities ??
-      {
-        maskInput: false,
-        box: false,
-        negativeClicks: true,
-        paddingPoint: false,
-        masksOut: 1,
-        picksInside: false,
-        multimask: false,
-      }
-  );
+  return seg.capabilities ?? NO_DECODER_OPTIONS;
 }

@@ -12,7 +12,7 @@
  */
 import { join } from "node:path";
 import type { Point, RGBImage } from "../../../core/image.ts";
-import { modelCacheDir } from "../../models/resolve.ts";
+import { modelCacheDir, readCacheJson, writeCacheJson } from "../../models/resolve.ts";
 import { iou } from "../../metrics/iou.ts";
 import { LOW_RES } from "../segmenter.ts";
 import type { DecoderPlanes } from "./decoder.ts";
@@ -197,17 +197,8 @@ export async function checkSegmenterFiles(
   };
 }
 
-function checksPath(): string {
-  return join(modelCacheDir(), "checks.json");
-}
-
-async function readChecks(): Promise<Record<string, FileCheck>> {
-  try {
-    return JSON.parse(await Deno.readTextFile(checksPath()));
-  } catch {
-    return {};
-  }
-}
+const CHECKS = "checks.json";
+const readChecks = () => readCacheJson<FileCheck>(CHECKS);
 
 /** The cache key of a file pair: family and both sha256. */
 export function checkKey(family: string, encoderSha: string, decoderSha: string): string {
@@ -228,13 +219,12 @@ export async function cachedFileCheck(
   const check = await checkSegmenterFiles(seg, hashes);
   const all = await readChecks(); // another process may have added entries meanwhile
   all[key] = check;
-  await Deno.mkdir(modelCacheDir(), { recursive: true });
-  const tmp = `${checksPath()}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(all, null, 1));
-  await Deno.rename(tmp, checksPath());
+  await writeCacheJson(CHECKS, all);
   console.error(
     `[alignsam] first use of ${seg.decoderPath}: ${check.masksOut} mask(s) per decode, scores = ${check.scoreKind}; ` +
-      (check.flags.length ? `${check.flags.length} flag(s):` : "consistent (cached in " + checksPath() + ")"),
+      (check.flags.length
+        ? `${check.flags.length} flag(s):`
+        : `consistent (cached in ${join(modelCacheDir(), CHECKS)})`),
   );
   for (const f of check.flags) console.error(`[alignsam]   ${f}`);
   return { check, fresh: true };
