@@ -22,7 +22,7 @@ import {
   type ModelFileRef,
   userModelsDir,
 } from "../kernels/models/resolve.ts";
-import { FAMILIES } from "../kernels/sam/registry.ts";
+import { FAMILIES, type FamilySpec } from "../kernels/sam/registry.ts";
 import { CLIP_TEMPLATES_FILE, CLIP_VIT_B16_FILE, CLIP_VOCAB_FILE } from "../kernels/clip/files.ts";
 import { checkFamilyFiles } from "./models_check.ts";
 
@@ -36,12 +36,22 @@ interface Group {
 
 const CLIP_NAME = "clip-vit-b-16";
 
+/** The registry's decoder interface in one line: outputs by role, padding point, score kind, point limit. */
+function decoderNote(f: FamilySpec): string {
+  const o = f.decoderOutputs, r = f.outputs;
+  const outs = [`low-res ${o[r.lowRes].name}`, `scores ${o[r.scores].name}`];
+  if (r.full !== undefined) outs.push(`full-size ${o[r.full].name} (checked only)`);
+  return `decoder: ${outs.join(", ")}; padding point ${f.paddingPoint ? "added" : "none"}; scores ${
+    f.scoreKind === "predicted-iou" ? "predicted IoU" : "predicted IoU or stability (measured)"
+  }; ${f.maxPoints ? `at most ${f.maxPoints} points` : "no point limit"}`;
+}
+
 function groups(): Group[] {
   const out: Group[] = Object.values(FAMILIES).map((f) => ({
     name: f.name,
     label: f.label,
     files: [{ role: "encoder", file: f.encoder }, { role: "decoder", file: f.decoder }],
-    notes: f.notes,
+    notes: [decoderNote(f), ...f.notes],
   }));
   out.push({
     name: CLIP_NAME,

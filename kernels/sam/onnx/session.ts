@@ -126,14 +126,11 @@ export function interfaceRows(
     const label = want.generatedName ? { ...want, name: `#${i + 1} (${want.name} in the release)` } : want;
     rows.push({ kind: "output", want, have, problem: problemOf("output", label, have, outNames) });
   });
-  const extra = inNames.filter((n) => !inputs.some((s) => s.name === n));
-  for (const name of extra) {
+  for (const name of inNames.filter((n) => !inputs.some((s) => s.name === n))) {
     rows.push({
       kind: "input",
       have: session.inputMetadata.find((m) => m.name === name),
-      problem: `unexpected input(s) ${extra.join(", ")} (expected exactly: ${
-        inputs.map((s) => s.name).join(", ")
-      })`,
+      problem: `unexpected input ${name} (expected exactly: ${inputs.map((s) => s.name).join(", ")})`,
     });
   }
   return rows;
