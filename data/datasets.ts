@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { DataError } from "../core/errors.ts";
 import { downloadVerified, exists, verifyFile } from "../core/download.ts";
 import type { PaperDataset } from "./tasks.ts";
+import { DEMO_DATASET, DEMO_DIR } from "./demo/folder.ts";
 
 export interface ArchiveFile {
   url: string;
@@ -90,6 +91,13 @@ export const DATASETS: Record<PaperDataset, DatasetSource> = {
     ],
     manual:
       "unpack both so that <data>/DUTS/DUTS-TR/DUTS-TR-{Image,Mask}/ and <data>/DUTS/DUTS-TE/DUTS-TE-{Image,Mask}/ exist",
+  },
+  DEMO: {
+    id: "DEMO",
+    name: DEMO_DATASET,
+    dir: DEMO_DIR,
+    files: [],
+    manual: "nothing to download: data/demo generates it into <data>/demo on first use",
   },
 };
 
