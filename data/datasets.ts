@@ -33,6 +33,8 @@ export interface DatasetSource {
   files: ArchiveFile[];
   /** what to do by hand: where to get it and what to place where */
   manual: string;
+  /** where there is no download: how to get it, in one short line (for run summaries) */
+  howToGet?: string;
 }
 
 export const DATASETS: Record<PaperDataset, DatasetSource> = {
@@ -77,6 +79,7 @@ export const DATASETS: Record<PaperDataset, DatasetSource> = {
     name: "MSD mirror (Yang et al., ICCV 2019)",
     dir: "MSD",
     files: [],
+    howToGet: "no public download; request it via https://mhaiyang.github.io/ICCV2019_MirrorNet/index.html",
     manual:
       "MSD has no public download link: request it via https://mhaiyang.github.io/ICCV2019_MirrorNet/index.html " +
       "and place it so that <data>/MSD/{train,test}/{image,mask}/ exist",
@@ -97,6 +100,7 @@ export const DATASETS: Record<PaperDataset, DatasetSource> = {
     name: DEMO_DATASET,
     dir: DEMO_DIR,
     files: [],
+    howToGet: "generated on first use (data/demo), nothing to download",
     manual: "nothing to download: data/demo generates it into <data>/demo on first use",
   },
 };
