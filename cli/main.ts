@@ -239,7 +239,7 @@ function commands(app: App): Record<string, Command> {
 
 /** A `--data` / ALIGNSAM_DATA that is not a folder is a usage error naming it. */
 async function checkFolder(what: string, path: string | undefined): Promise<void> {
-  if (path === undefined) return;
+  if (!path) return; // unset, or set empty
   let st: Deno.FileInfo;
   try {
     st = await Deno.stat(path);

@@ -78,7 +78,12 @@ export function whyLine(id: string, reasons: string[], max = 200): string {
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   const parts = [...counts].sort(([a], [b]) => (a < 0 ? 99 : a) - (b < 0 ? 99 : b)).map(([k, n]) =>
-    k < 0 ? `${n} other reason${n > 1 ? "s" : ""}` : `${n} ${KINDS[k][n > 1 ? 2 : 1]}`
+    k < 0
+      ? `${n} other reason${n > 1 ? "s" : ""}`
+      // a reason an item has at most once ("never built") is not counted
+      : KINDS[k][1] === KINDS[k][2]
+      ? KINDS[k][1]
+      : `${n} ${KINDS[k][n > 1 ? 2 : 1]}`
   );
   return `${parts.join(", ")}; \`deno task status --why '${id}'\` (same flags) lists them all`;
 }
