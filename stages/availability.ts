@@ -130,11 +130,13 @@ export async function missingWeights(params: Params): Promise<WeightGap[]> {
   return gaps;
 }
 
-function weightLine(g: WeightGap): string {
+/** "segmenter mobilesam: 2 model file(s) missing (44.7 MB)", with the fix unless it is said elsewhere. */
+function weightLine(g: WeightGap, withFix = true): string {
   const known = g.files.filter((f) => f.bytes !== undefined).reduce((a, f) => a + f.bytes!, 0);
   const unknown = g.files.filter((f) => f.bytes === undefined).length;
   const size = [known ? fmtBytes(known) : "", unknown ? `${unknown} of unknown size` : ""].filter(Boolean);
-  return `${g.what}: ${g.files.length} model file(s) missing (${size.join(" + ")}): ${g.fix}`;
+  const line = `${g.what}: ${g.files.length} model file(s) missing (${size.join(" + ")})`;
+  return withFix ? `${line}: ${g.fix}` : line;
 }
 
 export interface PrepareOptions {
@@ -158,7 +160,7 @@ export async function prepareRun(params: Params, opts: PrepareOptions): Promise<
   const { available, unavailable } = await checkTasks(params, { download: opts.fetch });
   const dataLines = missingDataLines(unavailable);
   // with --fetch the stages download the weights they need
-  const gapLines = (opts.fetch ? [] : await missingWeights(params)).map((g) => ({ g, line: weightLine(g) }));
+  const gaps = opts.fetch ? [] : await missingWeights(params);
   const stop = (problem: string, lines: string[], fix: string): never => {
     throw new UsageError([problem, ...lines.map((l) => `  ${l}`), `to fix: ${fix}`].join("\n"));
   };
@@ -170,19 +172,19 @@ export async function prepareRun(params: Params, opts: PrepareOptions): Promise<
     stop(
       `none of the ${unavailable.length} task(s) of profile ${opts.profile} has data under ${looked}; ` +
         `nothing was built and the last report is left as it was`,
-      [...dataLines, ...gapLines.map((x) => x.line)],
+      [...dataLines, ...gaps.map((g) => weightLine(g))],
       `pass --data DIR (a folder of <task>/{train,test}/{images,masks}) or run \`deno task data --fetch\`${demo}`,
     );
   }
   for (const l of dataLines) say(`leaving out: ${l}`);
-  if (gapLines.length && opts.strict) {
+  if (gaps.length && opts.strict) {
     stop(
       "model weights are missing; nothing was built and nothing was downloaded",
-      gapLines.map((x) => x.line),
-      gapLines[0].g.fix,
+      gaps.map((g) => weightLine(g, false)),
+      gaps.length === 1 ? gaps[0].fix : gaps.map((g) => `${g.what}: ${g.fix}`).join("; "),
     );
   }
-  for (const x of gapLines) say(x.line);
+  for (const g of gaps) say(weightLine(g));
   const keep = new Set(available);
   const sweepTasks = ((params.sweepTasks as string[] | undefined) ?? []).filter((t) => keep.has(t));
   return {
