@@ -94,7 +94,15 @@ export function missingDataLines(unavailable: Unavailable[]): string[] {
   }
   const lines = [...byDataset].map(([id, tasks]) => {
     const ds = DATASETS[id];
-    const get = ds.files.length
+    // an attempt that failed (a download with --fetch, the demo generator) says why, shortened
+    const attempted = ds.files.length > 0 || id === "DEMO";
+    const failed = attempted
+      ? unavailable.find((u) => u.dataset === id && u.absent && u.detail !== u.reason)?.detail
+      : undefined;
+    const why = failed?.split("the download failed: ").at(-1)!.split("\n")[0];
+    const get = why
+      ? `getting it failed: ${why.length > 160 ? `${why.slice(0, 159)}…` : why}`
+      : ds.files.length
       ? `\`deno task data --fetch\` downloads ${downloadSize(ds)}`
       : ds.howToGet ?? ds.manual;
     return `no ${id} data here (${taskList(tasks)}): ${get}`;
