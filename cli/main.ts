@@ -8,6 +8,7 @@ import { type FlagSpec, helpText, type ParsedArgs, parseFlags, runMain } from ".
 import { checkValue, parseSet, resolveParams } from "../pipeline/config.ts";
 import { UsageError } from "../core/errors.ts";
 import { dag, reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
+import type { PlanItem } from "../pipeline/plan.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { CONFIG, PREPARE, STAGES } from "../stages/mod.ts";
 import { publishEntry } from "./publish.ts";
@@ -24,10 +25,11 @@ export interface App {
   root: string;
   /**
    * Extra overrides computed from the resolved params before anything runs (alignsam: drop the
-   * tasks that have no data here and tell the report why). `download` is false for status and
-   * dry runs, which must not fetch anything.
+   * tasks that have no data here and tell the report why). `fetch` (the --fetch flag; never for
+   * status and dry runs) allows downloads; `strict` (reproduce, run, report) makes a run that
+   * could build nothing stop with a UsageError.
    */
-  prepare?: (params: Params, opts: { download: boolean; profile: string }) => Promise<Params>;
+  prepare?: (params: Params, opts: { fetch: boolean; strict: boolean; profile: string }) => Promise<Params>;
   /** module URL exporting the same `STAGES`, for --jobs > 1 (each job's worker imports it) */
   stagesModule?: string;
 }
@@ -77,18 +79,24 @@ function commands(app: App): Record<string, Command> {
   };
   const runnerOptions = async (
     a: ParsedArgs,
-    { download: mayDownload = true, ...extra }: Partial<RunnerOptions> & { download?: boolean },
+    { strict = true, ...extra }: Partial<RunnerOptions> & { strict?: boolean },
   ): Promise<RunnerOptions> => {
     const jobs = jobsOf(a); // a bad --jobs fails before any data is looked for
     // other code (data adapters, model registry) reads these
     if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
     if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
+    await checkFolder(
+      a.values.data !== undefined ? "--data" : "ALIGNSAM_DATA",
+      Deno.env.get("ALIGNSAM_DATA"),
+    );
+    const fetch = a.values.fetch === true && a.values["dry-run"] !== true;
+    // Downloads only when asked: without --fetch no stage downloads a dataset or a model.
+    if (!fetch) Deno.env.set("ALIGNSAM_OFFLINE", "1");
     const cache = Deno.env.get("ALIGNSAM_CACHE");
     let overrides = overridesOf(a);
     if (app.prepare) {
       const params = resolveParams(schema, profiles, profileOf(a), overrides);
-      const download = mayDownload && a.values["dry-run"] !== true;
-      overrides = { ...overrides, ...(await app.prepare(params, { download, profile: profileOf(a) })) };
+      overrides = { ...overrides, ...(await app.prepare(params, { fetch, strict, profile: profileOf(a) })) };
     }
     return {
       stages,
@@ -123,6 +131,12 @@ function commands(app: App): Record<string, Command> {
       doc: "re-hash every cached file used, not only those whose size/mtime changed",
     },
   };
+  const fetchFlag: Record<string, FlagSpec> = {
+    fetch: {
+      type: "boolean",
+      doc: "download the missing datasets and model files (without it nothing is downloaded)",
+    },
+  };
   const runFlags: Record<string, FlagSpec> = {
     "dry-run": { type: "boolean", doc: "print what would run and why; run nothing" },
     force: { type: "boolean", doc: "rebuild the target stages' items even when cached" },
@@ -137,7 +151,12 @@ function commands(app: App): Record<string, Command> {
     reproduce: {
       summary:
         "Build every stage's items for the profile (only what is not cached), then publish the report.",
-      flags: { ...configFlags, ...runFlags, until: { type: "string", doc: "stop after this stage" } },
+      flags: {
+        ...configFlags,
+        ...runFlags,
+        ...fetchFlag,
+        until: { type: "string", doc: "stop after this stage" },
+      },
       async main(a) {
         const opts = await runnerOptions(a, { until: a.values.until as string | undefined });
         const res = await reproduce(opts);
@@ -150,7 +169,12 @@ function commands(app: App): Record<string, Command> {
     },
     run: {
       summary: "Run one stage's items (and only the missing inputs they need): run STAGE [--task T].",
-      flags: { ...configFlags, ...runFlags, task: { type: "string", doc: "only the items of this task" } },
+      flags: {
+        ...configFlags,
+        ...runFlags,
+        ...fetchFlag,
+        task: { type: "string", doc: "only the items of this task" },
+      },
       positionals: "STAGE",
       async main(a) {
         if (a.positionals.length !== 1) {
@@ -168,9 +192,14 @@ function commands(app: App): Record<string, Command> {
     },
     status: {
       summary: "Every stage's items: fresh, stale (and why), missing or corrupt. Takes no lock.",
-      flags: configFlags,
+      flags: {
+        ...configFlags,
+        why: { type: "string", doc: "every reason one item is not fresh (its id, or a unique part of it)" },
+      },
       async main(a) {
-        console.log((await status(await runnerOptions(a, { download: false }))).text);
+        const res = await status(await runnerOptions(a, { strict: false }));
+        const why = a.values.why as string | undefined;
+        console.log(why === undefined ? res.text : whyAll(res.items, why));
       },
     },
     dag: {
@@ -185,7 +214,12 @@ function commands(app: App): Record<string, Command> {
     },
     report: {
       summary: `Run the "${REPORT_STAGE}" stage through the runner and publish its report.html.`,
-      flags: { ...configFlags, ...runFlags, out: { type: "string", doc: "where to write the HTML" } },
+      flags: {
+        ...configFlags,
+        ...runFlags,
+        ...fetchFlag,
+        out: { type: "string", doc: "where to write the HTML" },
+      },
       async main(a) {
         if (!hasReport()) {
           throw new UsageError(
@@ -201,6 +235,38 @@ function commands(app: App): Record<string, Command> {
       },
     },
   };
+}
+
+/** A `--data` / ALIGNSAM_DATA that is not a folder is a usage error naming it. */
+async function checkFolder(what: string, path: string | undefined): Promise<void> {
+  if (!path) return; // unset, or set empty
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(path);
+  } catch {
+    throw new UsageError(`${what} ${path}: no such folder`);
+  }
+  if (!st.isDirectory) throw new UsageError(`${what} ${path}: is a file, not a folder`);
+}
+
+/** `status --why ITEM`: the item's state and every reason, one per line. */
+function whyAll(items: PlanItem[], query: string): string {
+  const hits = items.find((i) => i.id === query)
+    ? items.filter((i) => i.id === query)
+    : items.filter((i) => i.id.includes(query));
+  if (hits.length === 0) {
+    throw new UsageError(`status --why: no item matches '${query}' (\`status\` lists them)`);
+  }
+  if (hits.length > 1) {
+    const some = hits.slice(0, 10).map((i) => `  ${i.id}`).join("\n");
+    throw new UsageError(
+      `status --why: ${hits.length} items match '${query}'; name one:\n${some}${
+        hits.length > 10 ? "\n  …" : ""
+      }`,
+    );
+  }
+  const [i] = hits;
+  return [`${i.state} ${i.id}`, ...i.reasons.map((r) => `  ${r}`)].join("\n");
 }
 
 function summarise(res: { ran: string[]; fresh: string[]; rebuilt: string[]; plan?: unknown }): void {

@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { DataError } from "../core/errors.ts";
 import { downloadVerified, exists, verifyFile } from "../core/download.ts";
 import type { PaperDataset } from "./tasks.ts";
+import { DEMO_DATASET, DEMO_DIR } from "./demo/folder.ts";
 
 export interface ArchiveFile {
   url: string;
@@ -32,6 +33,8 @@ export interface DatasetSource {
   files: ArchiveFile[];
   /** what to do by hand: where to get it and what to place where */
   manual: string;
+  /** where there is no download: how to get it, in one short line (for run summaries) */
+  howToGet?: string;
 }
 
 export const DATASETS: Record<PaperDataset, DatasetSource> = {
@@ -76,6 +79,7 @@ export const DATASETS: Record<PaperDataset, DatasetSource> = {
     name: "MSD mirror (Yang et al., ICCV 2019)",
     dir: "MSD",
     files: [],
+    howToGet: "no public download; request it via https://mhaiyang.github.io/ICCV2019_MirrorNet/index.html",
     manual:
       "MSD has no public download link: request it via https://mhaiyang.github.io/ICCV2019_MirrorNet/index.html " +
       "and place it so that <data>/MSD/{train,test}/{image,mask}/ exist",
@@ -90,6 +94,14 @@ export const DATASETS: Record<PaperDataset, DatasetSource> = {
     ],
     manual:
       "unpack both so that <data>/DUTS/DUTS-TR/DUTS-TR-{Image,Mask}/ and <data>/DUTS/DUTS-TE/DUTS-TE-{Image,Mask}/ exist",
+  },
+  DEMO: {
+    id: "DEMO",
+    name: DEMO_DATASET,
+    dir: DEMO_DIR,
+    files: [],
+    howToGet: "generated on first use (data/demo), nothing to download",
+    manual: "nothing to download: data/demo generates it into <data>/demo on first use",
   },
 };
 

@@ -1,6 +1,7 @@
 /**
  * Where a task's data is, in DESIGN.md §6's order: `--data DIR` (the CLI sets ALIGNSAM_DATA),
- * then the data cache `<ALIGNSAM_CACHE or .alignsam>/data`, then a download into the cache.
+ * then the data cache `<ALIGNSAM_CACHE or .alignsam>/data`, then a download into the cache (the demo
+ * tasks of data/demo are generated there instead).
  * Under each root a task is found in the normalised layout `<task>/{train,test}/{images,masks}`
  * or in its dataset's original archive layout (at the root, in one of the adapter's folders, or
  * one level below those).
@@ -17,6 +18,7 @@ import { isDir } from "./adapters/common.ts";
 import { normalisedDir, normalisedPairs } from "./adapters/folder.ts";
 import { ADAPTERS } from "./adapters/index.ts";
 import { dataCacheDir, DATASETS, describeSource, fetchDataset } from "./datasets.ts";
+import { ensureDemoData } from "./demo/folder.ts";
 import type { PaperDataset, TaskSpec } from "./tasks.ts";
 
 export interface DataRoot {
@@ -54,6 +56,7 @@ const PAPER_NAME: Record<PaperDataset, RegExp> = {
   MSD: /\bMSD\b/,
   DUTS: /\bDUTS\b/,
   VOC2012: /VOC 2012/,
+  DEMO: /synthetic demo/,
 };
 
 interface ManifestFile {
@@ -149,6 +152,12 @@ export async function resolveTask(
 ): Promise<TaskData> {
   const found = await locateTask(task);
   if (found) return found;
+  if (task.adapter === "demo") {
+    // generated, not downloaded: always allowed, also offline
+    await ensureDemoData(dataCacheDir());
+    const made = await findTaskIn(dataRoots().at(-1)!, task);
+    if (made) return made;
+  }
   const ds = DATASETS[task.paperDataset];
   const looked = dataRoots().map((r) => `${r.path} (${r.source})`).join(", ");
   const missing = `no data for task '${task.id}' (${ds.name}) under ${looked}`;

@@ -9,11 +9,14 @@
  * @example
  * getTask("glass").textPrompt; // "glass"
  * expandTasks(["voc", "blur"]).length; // 21
+ * expandTasks(["demo"]).map((t) => t.id); // ["demo-blobs", "demo-regions", "demo-objects"]
  */
 import { UsageError } from "../core/errors.ts";
+import { DEMO_KINDS, type DemoKind, demoTaskId } from "./demo/generate.ts";
 
-export type PaperDataset = "CUHK" | "SBU" | "MSD" | "DUTS" | "VOC2012";
-export type AdapterName = "cuhk" | "sbu" | "msd" | "duts" | "voc" | "folder";
+/** The paper's datasets, and DEMO: the built-in synthetic tasks of data/demo (not a paper dataset). */
+export type PaperDataset = "CUHK" | "SBU" | "MSD" | "DUTS" | "VOC2012" | "DEMO";
+export type AdapterName = "cuhk" | "sbu" | "msd" | "duts" | "voc" | "folder" | "demo";
 export type Branch = "implicit" | "explicit";
 
 export interface TaskSpec {
@@ -37,7 +40,16 @@ export interface TaskSpec {
    * where chosen on a validation split carved from the task's training images, never on test.
    */
   srmThreshold?: number;
+  /** demo tasks: which generator of data/demo/generate.ts makes the images */
+  demoKind?: DemoKind;
 }
+
+/** CLIP text of the demo tasks (used only with CLIP weights, for the explicit branch). */
+const DEMO_PROMPTS: Record<DemoKind, string> = {
+  blobs: "salient object",
+  regions: "dark region",
+  objects: "red disc",
+};
 
 /** The 20 PASCAL VOC classes in index order (index 0 = background, 255 = boundary). */
 export const VOC_CLASSES = [
@@ -120,6 +132,16 @@ export const TASKS: readonly TaskSpec[] = [
     vocClass: c,
     vocClassIndex: i + 1,
   })),
+  // The built-in synthetic tasks (data/demo): no download, so `--profile smoke` runs anywhere.
+  ...DEMO_KINDS.map((k): TaskSpec => ({
+    id: demoTaskId(k),
+    paperDataset: "DEMO",
+    adapter: "demo",
+    textPrompt: DEMO_PROMPTS[k],
+    branch: "implicit",
+    metrics: ["miou", "fbeta"],
+    demoKind: k,
+  })),
 ];
 
 const BY_ID = new Map(TASKS.map((t) => [t.id, t]));
@@ -134,18 +156,22 @@ export function getTask(id: string): TaskSpec {
   const t = BY_ID.get(id);
   if (!t) {
     throw new UsageError(
-      `unknown task '${id}' (accepted: ${taskIds().join(", ")}, or 'voc' for all 20 VOC classes)`,
+      `unknown task '${id}' (accepted: ${taskIds().join(", ")}, 'voc' for all 20 VOC classes, ` +
+        `'demo' for the synthetic demo tasks)`,
     );
   }
   return t;
 }
 
-/** Expand 'voc' to the 20 voc-<class> tasks, check every id, drop duplicates (order kept). */
+/** Task groups: 'voc' = the 20 voc-<class> tasks, 'demo' = the built-in synthetic tasks. */
+const GROUPS: Record<string, AdapterName> = { voc: "voc", demo: "demo" };
+
+/** Expand 'voc' and 'demo' to their tasks, check every id, drop duplicates (order kept). */
 export function expandTasks(ids: readonly string[]): TaskSpec[] {
   const out: TaskSpec[] = [];
   const seen = new Set<string>();
   for (const id of ids) {
-    const specs = id === "voc" ? TASKS.filter((t) => t.adapter === "voc") : [getTask(id)];
+    const specs = id in GROUPS ? TASKS.filter((t) => t.adapter === GROUPS[id]) : [getTask(id)];
     for (const t of specs) {
       if (!seen.has(t.id)) {
         seen.add(t.id);

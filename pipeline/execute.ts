@@ -12,7 +12,7 @@ import type { Progress } from "../core/progress.ts";
 import type { Node, Session } from "./session.ts";
 import type { RunContext } from "./stage.ts";
 import { type CheckResult, type EntryMeta, keyOf, type KeyParts } from "./store.ts";
-import { explain } from "./why.ts";
+import { explain, whyLine } from "./why.ts";
 
 export interface RunSummary {
   /** items built by this call, in build order */
@@ -140,7 +140,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     index: () => Promise<void>,
   ): Promise<EntryMeta> => {
     const { stage, item } = node;
-    log(`run ${node.id}: ${reasons.join("; ") || "key changed"}`);
+    log(`run ${node.id}: ${reasons.length ? whyLine(node.id, reasons) : "key changed"}`);
     const tmp = await store.newTemp();
     const t0 = performance.now();
     let bar: Progress | undefined;

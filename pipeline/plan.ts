@@ -6,7 +6,7 @@
 import type { Node, Session } from "./session.ts";
 import type { KeyParts } from "./store.ts";
 import { keyOf } from "./store.ts";
-import { explain } from "./why.ts";
+import { explain, whyLine } from "./why.ts";
 
 export type ItemState = "fresh" | "stale" | "missing" | "corrupt" | "forced";
 
@@ -89,7 +89,7 @@ export function formatPlan(items: PlanItem[], stageOrder: string[], all = true):
     lines.push(`${stage}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
     for (const i of mine) {
       if (!all && i.state === "fresh") continue;
-      lines.push(`  ${i.state.padEnd(7)} ${i.id}${i.reasons.length ? `: ${i.reasons.join("; ")}` : ""}`);
+      lines.push(`  ${i.state.padEnd(7)} ${i.id}${i.reasons.length ? `: ${whyLine(i.id, i.reasons)}` : ""}`);
     }
   }
   return lines.join("\n") || "(no stages registered)";

@@ -12,6 +12,7 @@ import { InterruptedError } from "../core/errors.ts";
 import { type Executor, executor, HaltedError, type RunSummary } from "./execute.ts";
 import { acquireLock } from "./lock.ts";
 import { formatPlan, plan, type PlanItem } from "./plan.ts";
+import { whyLine } from "./why.ts";
 import { openSession, type RunnerOptions, type Session } from "./session.ts";
 import type { ParamSchema, Stage } from "./stage.ts";
 
@@ -107,7 +108,7 @@ async function buildAll(session: Session, ex: Executor, entries: Record<string, 
 async function dryRun(session: Session): Promise<ReproduceResult> {
   const items = await plan(session, session.targets);
   const todo = items.filter((i) => i.state !== "fresh");
-  for (const i of todo) session.log(`would run ${i.id}: ${i.reasons.join("; ")}`);
+  for (const i of todo) session.log(`would run ${i.id}: ${whyLine(i.id, i.reasons)}`);
   session.log(`${todo.length} of ${items.length} item(s) would run`);
   const fresh = items.filter((i) => i.state === "fresh").map((i) => i.id);
   return { ran: [], fresh, rebuilt: [], plan: items, entries: {} };

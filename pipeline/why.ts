@@ -47,3 +47,43 @@ export function explain(
   if ((prev.fingerprint ?? "") !== (cur.fingerprint ?? "")) out.push("fingerprint changed");
   return out;
 }
+
+/** [singular, plural] of each kind of reason, in the order a summary lists them. */
+const KINDS: [RegExp, string, string][] = [
+  [/^never built$/, "never built", "never built"],
+  [/^param \S+ added/, "param added", "params added"],
+  [/^param \S+ removed/, "param removed", "params removed"],
+  [/^param /, "param changed", "params changed"],
+  [/^code added/, "code file added", "code files added"],
+  [/^code removed/, "code file removed", "code files removed"],
+  [/^code changed/, "code file changed", "code files changed"],
+  [/^input added/, "input added", "inputs added"],
+  [/^input changed/, "input changed", "inputs changed"],
+  [/^input removed/, "input removed", "inputs removed"],
+  [/^input /, "input not fresh", "inputs not fresh"],
+  [/^fingerprint/, "fingerprint changed", "fingerprint changed"],
+];
+
+/**
+ * An item's reasons as one line. Longer than `max` characters (a report item can have hundreds),
+ * they are counted by kind instead, and the line says which command lists them all, e.g.
+ * "12 params changed, 81 inputs removed; `deno task status --why 'report'` lists them all".
+ */
+export function whyLine(id: string, reasons: string[], max = 200): string {
+  const full = reasons.join("; ");
+  if (full.length <= max) return full;
+  const counts = new Map<number, number>();
+  for (const r of reasons) {
+    const k = KINDS.findIndex(([re]) => re.test(r));
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const parts = [...counts].sort(([a], [b]) => (a < 0 ? 99 : a) - (b < 0 ? 99 : b)).map(([k, n]) =>
+    k < 0
+      ? `${n} other reason${n > 1 ? "s" : ""}`
+      // a reason an item has at most once ("never built") is not counted
+      : KINDS[k][1] === KINDS[k][2]
+      ? KINDS[k][1]
+      : `${n} ${KINDS[k][n > 1 ? 2 : 1]}`
+  );
+  return `${parts.join(", ")}; \`deno task status --why '${id}'\` (same flags) lists them all`;
+}

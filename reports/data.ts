@@ -61,6 +61,8 @@ export interface ReportInput {
     dataHashes: Record<string, string>;
     /** task → its SRM branch in the paper (Table 1), from the task registry; absent tasks: implicit */
     branches?: Record<string, "implicit" | "explicit">;
+    /** task → the metrics its dataset is scored with (task registry), for tasks no paper column covers */
+    metrics?: Record<string, string[]>;
     /** task → training images the run had (a few-shot k above it trains on all of them) */
     trainImages?: Record<string, number>;
     /** the resolved config; T, E and trainCount pick the "Ours" rows (see tables/select.ts) */

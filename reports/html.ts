@@ -7,6 +7,9 @@ import type { ReportInput } from "./data.ts";
 import type { ReportFigure } from "./figures/charts.ts";
 import { allCells, cellText, type ReportTable } from "./tables/model.ts";
 
+/** How the demo tasks' dataset name starts (data/demo/folder.ts DEMO_DATASET). */
+const DEMO_HEAD = "synthetic demo tasks";
+
 export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
@@ -77,7 +80,16 @@ export function headerHtml(input: ReportInput): string {
   const skipped = input.skipped.map((s) => `<li>${esc(s.task)}: ${esc(s.path)} — ${esc(s.reason)}</li>`).join(
     "",
   );
-  return `<h1>AlignSAM reproduction report</h1>${banner}` + kvTable([
+  // data/demo names its dataset "synthetic demo tasks, not the paper's datasets (…)"
+  const demo = Object.entries(r.datasets).filter(([, d]) => d.startsWith(DEMO_HEAD)).map(([t]) => t);
+  const allDemo = demo.length > 0 && demo.length === Object.keys(r.datasets).length;
+  const demoBanner = demo.length
+    ? `<div class="banner">${allDemo ? "" : `${esc(demo.join(", "))}: `}${DEMO_HEAD}, not the paper's ` +
+      `datasets. Their numbers show the method running and learning on generated images; they are not ` +
+      `comparable with the paper's.</div>`
+    : "";
+  const title = `AlignSAM reproduction report${allDemo ? ` — ${DEMO_HEAD}, not the paper's datasets` : ""}`;
+  return `<h1>${title}</h1>${demoBanner}${banner}` + kvTable([
     ["profile", esc(r.profile)],
     ["segmenter", seg],
     ["CLIP", r.clip ? esc(r.clip) : "none (explicit branch and SCLIP cells need CLIP weights)"],

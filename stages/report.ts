@@ -110,6 +110,7 @@ export const reportStage: Stage = {
         datasets: {},
         dataHashes: {},
         branches: Object.fromEntries(TASKS.map((t) => [t.id, t.branch])),
+        metrics: Object.fromEntries(TASKS.map((t) => [t.id, t.metrics])),
         trainImages: {},
         config: { ...p },
         stageTimes: [],

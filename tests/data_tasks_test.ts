@@ -16,7 +16,7 @@ Deno.test("tasks: prompts (supp. Table 1), branches (paper Table 1), metrics (Ta
   assert.equal(getTask("voc-person").vocClassIndex, 15);
   assert.equal(getTask("voc-aeroplane").vocClassIndex, 1);
   assert.equal(getTask("voc-tvmonitor").vocClassIndex, 20);
-  assert.equal(TASKS.length, 25);
+  assert.equal(TASKS.length, 28); // 5 + 20 VOC classes + 3 demo tasks
 });
 
 Deno.test("tasks: expandTasks('voc') gives the 20 classes, dedups, keeps order", () => {

@@ -1,6 +1,6 @@
 /**
  * End to end, as a user runs it (issue 8): `deno task reproduce --profile smoke` on the real
- * samples of ../shared/data publishes a report with every table, a second run builds nothing,
+ * samples of ../shared/data and the demo tasks publishes a report with every table, a second run builds nothing,
  * and `status` then calls every item fresh. The whole method runs here: weight-free segmenter,
  * PPO + SRM training, evaluation, studies, PerSAM, report. The first run uses `--jobs 2` (items in
  * worker threads); the rerun uses one job, so "builds nothing" also checks both give the same keys.
@@ -48,12 +48,21 @@ Deno.test({
       assert(html.includes(id), `report lacks ${id}`);
     }
     assert(html.includes("weight-free (not SAM)"), "the report must say the segmenter is not SAM");
+    // the demo tasks run beside the real ones: named as such, and their columns filled
+    assert(
+      html.includes("synthetic demo tasks, not the paper's datasets"),
+      "the report must flag the demo tasks",
+    );
     // (the inlined vega library mentions NaN itself: look at the table cells only)
     const cells = [...html.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => m[1]);
     assert(cells.length > 20, `expected table cells, found ${cells.length}`);
     const bad = cells.filter((c) => /\bNaN\b|undefined/.test(c));
     assertEquals(bad, [], "no NaN or undefined cells");
     for (const csv of ["supp-4.csv", "supp-3.csv", "main-2.csv"]) await Deno.stat(join(tmp, csv));
+    const main2 = await Deno.readTextFile(join(tmp, "main-2.csv"));
+    for (const task of ["demo-blobs", "demo-regions", "demo-objects"]) {
+      assertMatch(main2, new RegExp(`^main-2,Ours,${task}:miou,[^,]*,miou,\\d`, "m"));
+    }
 
     const again = await cli(["reproduce", ...common], env);
     assertEquals(again.code, 0, again.err.slice(-2000));

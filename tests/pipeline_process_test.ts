@@ -169,6 +169,13 @@ Deno.test("pipeline cli: reproduce publishes the report; status/dry-run explain 
   assertEquals(st.code, 0, st.stderr);
   assertMatch(st.stdout, /double: 2 stale\n {2}stale {3}double\[task=a\]: param E: 50 → 30\n/);
   assertMatch(st.stdout, /report: 1 stale\n {2}stale {3}report: input stale: sum/);
+  // status --why ITEM: every reason of one item; no match or several → exit 2 naming them
+  const why = await run("status", "--set", "E=30", "--why", "double[task=a]");
+  assertEquals(why.stdout, "stale double[task=a]\n  param E: 50 → 30\n", why.stderr);
+  const many = await run("status", "--why", "double");
+  assertEquals(many.code, 2);
+  assertMatch(many.stderr, /2 items match 'double'; name one:\n {2}double\[task=a\]\n {2}double\[task=b\]/);
+  assertMatch((await run("status", "--why", "zz")).stderr, /no item matches 'zz'/);
 
   const dry = await run("reproduce", "--set", "E=30", "--dry-run");
   assertEquals(dry.code, 0, dry.stderr);

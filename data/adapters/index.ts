@@ -2,6 +2,7 @@
 import type { AdapterName } from "../tasks.ts";
 import type { Adapter } from "./common.ts";
 import { cuhkAdapter } from "./cuhk.ts";
+import { demoAdapter } from "../demo/folder.ts";
 import { dutsAdapter } from "./duts.ts";
 import { folderAdapter } from "./folder.ts";
 import { msdAdapter } from "./msd.ts";
@@ -15,4 +16,5 @@ export const ADAPTERS: Record<AdapterName, Adapter> = {
   duts: dutsAdapter,
   voc: vocAdapter,
   folder: folderAdapter,
+  demo: demoAdapter,
 };

@@ -5,7 +5,7 @@
 import type { ReportInput } from "../data.ts";
 import { PAPER_NUMBERS, TABLE5_T, VOC10, VOC4 } from "../paper_numbers.ts";
 import { columnLabel, type ReportTable } from "./model.ts";
-import { type Cell, evalCell, mainSetting, type Query } from "./select.ts";
+import { type Cell, evalCell, mainSetting, otherTaskColumns, type Query } from "./select.ts";
 import { vocClassesRun, vocColumns } from "./supp.ts";
 
 type Row = { label: string; q: Query };
@@ -28,10 +28,11 @@ const WO_RL: Row = { label: "Ours-w/o RL", q: { policy: "random", variant: "srm"
 const WO_SRM: Row = { label: "Ours-w/o SRM", q: { policy: "rl", variant: "none" } };
 const WO_MSI: Row = { label: "Ours-w/o MSI", q: { policy: "single", variant: "srm" } };
 
-/** main Table 2: blur, shadow, glass, saliency with their paper metrics; Ours and ablations. */
+/** main Table 2: blur, shadow, glass, saliency with their paper metrics (then any other task run); Ours and ablations. */
 export function mainTable2(input: ReportInput): ReportTable {
   const rows = [OURS, WO_RL, WO_SRM, WO_MSI];
-  const columns = columnsOf("main-2");
+  const paper = columnsOf("main-2");
+  const columns = [...paper, ...otherTaskColumns(input, paper, (m) => m)];
   return {
     id: "main-2",
     title: "Main Table 2 — four tasks, Ours and ablations",
@@ -65,7 +66,8 @@ export function mainTable4(input: ReportInput): ReportTable {
     { label: "Implicit Branch", q: { policy: "rl", variant: "srm", branch: "implicit" } },
     { label: "Explicit Branch", q: { policy: "rl", variant: "srm", branch: "explicit" } },
   ];
-  const columns = columnsOf("main-4");
+  const paper = columnsOf("main-4");
+  const columns = [...paper, ...otherTaskColumns(input, paper, (m) => m.slice(0, 1))];
   return {
     id: "main-4",
     title: "Main Table 4 — implicit vs explicit branch",

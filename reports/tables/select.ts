@@ -117,6 +117,25 @@ export function pickEvals(input: ReportInput, task: string, q: Query): { rows: E
     : { rows: [] };
 }
 
+/**
+ * Columns for the run's tasks that none of `paperColumns` stands for (the demo tasks, a user's
+ * task): `pick` chooses among the task's registry metrics, e.g. all of them, or the first + "fr".
+ * VOC classes are left out: their own tables list them.
+ */
+export function otherTaskColumns(
+  input: ReportInput,
+  paperColumns: readonly string[],
+  pick: (metrics: string[]) => string[],
+): string[] {
+  const covered = new Set(paperColumns.flatMap((c) => {
+    const task = c.split(":")[0];
+    return TASK_ALIASES[task] ?? [task];
+  }));
+  const tasks = [...new Set(input.evals.map((e) => e.task))]
+    .filter((t) => !covered.has(t) && !t.startsWith("voc-"));
+  return tasks.flatMap((t) => pick(input.run.metrics?.[t] ?? ["miou"]).map((m) => `${t}:${m}`));
+}
+
 /** Our metric for a paper metric on a task: VOC classes use the pooled IoU (PerSAM's per-class convention). */
 function metricCandidates(task: string, metric: string): string[] {
   if (task.startsWith("voc") && (metric === "iou" || metric === "miou")) return ["iou_pooled", "miou"];

@@ -6,7 +6,7 @@ import type { ReportInput } from "../data.ts";
 import { toPaperScale } from "../data.ts";
 import { PAPER_NUMBERS } from "../paper_numbers.ts";
 import { columnLabel, type ReportTable } from "./model.ts";
-import { type Cell, evalCell, type Query, statCell } from "./select.ts";
+import { type Cell, evalCell, otherTaskColumns, type Query, statCell } from "./select.ts";
 
 /** VOC classes run (voc-<class> tasks), in the paper's order first, then the rest. */
 export function vocClassesRun(input: ReportInput, paperOrder: readonly string[]): string[] {
@@ -64,7 +64,8 @@ export function suppTable3(input: ReportInput): ReportTable {
 
 /** supp. Table 4: the RL policy vs random actions ("w/o RL"), each with its Foreground Rate. */
 export function suppTable4(input: ReportInput): ReportTable {
-  const columns = [...new Set(PAPER_NUMBERS.filter((p) => p.table === "supp-4").map((p) => p.column))];
+  const paper = [...new Set(PAPER_NUMBERS.filter((p) => p.table === "supp-4").map((p) => p.column))];
+  const columns = [...paper, ...otherTaskColumns(input, paper, (m) => [m[0], "fr"])];
   return build(
     "supp-4",
     "Supp. Table 4 — RL policy vs random actions (with FR, %)",
