@@ -70,10 +70,11 @@ function commands(app: App): Record<string, Command> {
       const [name, value] = parseSet(schema, s);
       out[name] = value;
     }
-    const seg = a.values.segmenter as string | undefined;
-    if (seg !== undefined) {
-      checkValue(schema, "segmenter", seg, "--segmenter");
-      out.segmenter = seg;
+    for (const name of ["segmenter", "device"]) {
+      const v = a.values[name] as string | undefined;
+      if (v === undefined || !(name in schema)) continue;
+      checkValue(schema, name, v, `--${name}`);
+      out[name] = v;
     }
     return out;
   };
@@ -124,6 +125,7 @@ function commands(app: App): Record<string, Command> {
     },
     set: { type: "string", multiple: true, doc: "override one param, NAME=VALUE (lists: a,b,c); repeatable" },
     segmenter: { type: "string", doc: "shorthand for --set segmenter=S" },
+    device: { type: "string", doc: 'shorthand for --set device=D: auto|cpu|cuda|webgpu (README "GPU")' },
     data: { type: "string", doc: "data root (sets ALIGNSAM_DATA)" },
     models: { type: "string", doc: "model weights folder (sets ALIGNSAM_MODELS)" },
     verify: {

@@ -7,6 +7,7 @@
  */
 import type { ParamSchema, Profiles } from "../pipeline/stage.ts";
 import type { TrainOptions } from "../kernels/agent/train.ts";
+import { DEVICES } from "../kernels/device.ts";
 
 export const SEGMENTERS = [
   "weight-free",
@@ -111,6 +112,14 @@ export const SCHEMA: ParamSchema = {
     type: "boolean",
     default: true,
     doc: "feed the previous step's low-res logits as mask_input (as SAM's predictor does)",
+  },
+  device: {
+    type: "string",
+    default: "auto",
+    choices: DEVICES,
+    // recorded in every entry's config, declared by no stage: not in any cache key (kernels/device.ts)
+    doc:
+      "compute device: auto = CUDA if onnxruntime's provider loads, else a hardware WebGPU adapter, else cpu",
   },
   skipBad: { type: "boolean", default: false, doc: "skip invalid image/mask pairs (listed in the report)" },
   runProfile: {

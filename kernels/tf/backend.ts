@@ -1,13 +1,20 @@
 /**
- * The one place that picks the tfjs backend (DESIGN.md §7): tfjs-node-gpu, tfjs-node when
- * importable, WebGPU when Deno finds a real (non-software) adapter, else wasm, else cpu.
- * Chosen once per process and logged once. `ALIGNSAM_TF_BACKEND` forces one.
+ * The one place that picks the tfjs backend (DESIGN.md §7), from the device kernels/device.ts
+ * chose for this process:
+ * - cuda: tfjs-node-gpu if installed, else WebGPU on a hardware adapter, else wasm, else cpu;
+ * - webgpu: tfjs-backend-webgpu (any adapter, a software one too: asked for explicitly);
+ * - cpu: tfjs-node if installed, else wasm, else cpu.
+ * Chosen once per process and logged once. `ALIGNSAM_TF_BACKEND` forces one backend.
+ * WebGPU trains conv2d natively (Conv2DBackpropFilter), so kernels/tf/conv2d.ts keeps its
+ * hybrid/im2col workaround for the CPU backends only.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { type Device, findAdapter, resolveDevice } from "../device.ts";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+export const BACKENDS: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
 let chosen: Promise<BackendName> | undefined;
 
 /** Whether the backend can train conv2d natively (wasm lacks Conv2DBackpropFilter). */
@@ -15,8 +22,24 @@ export function hasConvGradient(name = tf.getBackend()): boolean {
   return name !== "wasm";
 }
 
-async function tryNode(): Promise<boolean> {
-  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+/** The backends tried for a device, in order, and whether WebGPU may use a software adapter. */
+export function backendOrder(device: Device): { order: BackendName[]; softwareGpu: boolean } {
+  switch (device) {
+    case "cuda":
+      return { order: ["tensorflow", "webgpu", "wasm", "cpu"], softwareGpu: false };
+    case "webgpu":
+      return { order: ["webgpu"], softwareGpu: true };
+    case "cpu":
+      return { order: ["tensorflow", "wasm", "cpu"], softwareGpu: false };
+  }
+}
+
+async function tryNode(device: Device): Promise<boolean> {
+  // tfjs-node-gpu binds TensorFlow's CUDA build: only where the device is the GPU.
+  const pkgs = device === "cuda"
+    ? ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]
+    : ["@tensorflow/tfjs-node"];
+  for (const pkg of pkgs) {
     try {
       await import(pkg);
       if (await tf.setBackend("tensorflow")) return true;
@@ -25,15 +48,10 @@ async function tryNode(): Promise<boolean> {
   return false;
 }
 
-async function tryWebgpu(): Promise<boolean> {
-  // deno-lint-ignore no-explicit-any
-  const gpu = (navigator as any).gpu;
-  if (!gpu) return false;
-  const adapter = await gpu.requestAdapter();
-  // llvmpipe / SwiftShader are software: slower than wasm for our small nets.
-  const info = adapter?.info ?? {};
-  const soft = /llvmpipe|swiftshader|software/i.test(`${info.description} ${info.device} ${info.vendor}`);
-  if (!adapter || (adapter.isFallbackAdapter ?? soft) || soft) return false;
+async function tryWebgpu(softwareGpu: boolean): Promise<boolean> {
+  const adapter = await findAdapter();
+  // llvmpipe / SwiftShader are software: slower than wasm for our small nets unless asked for.
+  if (!adapter || (adapter.software && !softwareGpu)) return false;
   await import("@tensorflow/tfjs-backend-webgpu");
   return await tf.setBackend("webgpu");
 }
@@ -44,18 +62,29 @@ async function tryWasm(): Promise<boolean> {
   return await tf.setBackend("wasm");
 }
 
+function attempt(name: BackendName, device: Device, softwareGpu: boolean): Promise<boolean> {
+  switch (name) {
+    case "tensorflow":
+      return tryNode(device);
+    case "webgpu":
+      return tryWebgpu(softwareGpu);
+    case "wasm":
+      return tryWasm();
+    case "cpu":
+      return tf.setBackend("cpu");
+  }
+}
+
 async function pick(): Promise<BackendName> {
-  const forced = Deno.env.get("ALIGNSAM_TF_BACKEND");
-  const order: [BackendName, () => Promise<boolean>][] = [
-    ["tensorflow", tryNode],
-    ["webgpu", tryWebgpu],
-    ["wasm", tryWasm],
-    ["cpu", () => tf.setBackend("cpu")],
-  ];
-  for (const [name, attempt] of order) {
-    if (forced && forced !== name) continue;
+  const forced = Deno.env.get("ALIGNSAM_TF_BACKEND") as BackendName | undefined;
+  if (forced && !BACKENDS.includes(forced)) {
+    throw new Error(`ALIGNSAM_TF_BACKEND=${forced} is not a backend (accepted: ${BACKENDS.join(", ")})`);
+  }
+  const device = await resolveDevice();
+  const { order, softwareGpu } = backendOrder(device);
+  for (const name of forced ? [forced] : order) {
     try {
-      if (await attempt()) {
+      if (await attempt(name, device, forced ? true : softwareGpu)) {
         await tf.ready();
         console.error(`[alignsam] tfjs backend: ${name}`);
         return name;
@@ -63,16 +92,25 @@ async function pick(): Promise<BackendName> {
     } catch { /* fall through to the next backend */ }
   }
   throw new Error(
-    `no tfjs backend could start${
-      forced ? ` (ALIGNSAM_TF_BACKEND=${forced})` : ""
-    }; accepted: tensorflow, webgpu, wasm, cpu`,
+    `no tfjs backend could start for device ${device}${forced ? ` (ALIGNSAM_TF_BACKEND=${forced})` : ""}; ` +
+      `tried: ${(forced ? [forced] : order).join(", ")}`,
   );
 }
 
-/** Initialise the fastest available backend once; later calls return the same choice. */
+/** Initialise the backend of this process's device once; later calls return the same choice. */
 export function initTf(): Promise<BackendName> {
   chosen ??= pick();
   return chosen;
+}
+
+/**
+ * Switch this process to `name` (agreement tests and GPU benches compare backends in one
+ * process); later initTf() calls keep it. Tensors made before stay on their backend's memory.
+ */
+export async function useTfBackend(name: BackendName, device: Device = "cpu"): Promise<void> {
+  if (!(await attempt(name, device, true))) throw new Error(`tfjs backend ${name} could not start here`);
+  await tf.ready();
+  chosen = Promise.resolve(name);
 }
 
 export { tf };

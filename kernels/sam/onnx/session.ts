@@ -1,70 +1,56 @@
 /**
- * onnxruntime-node sessions: the execution provider is chosen once per process (CUDA where the
- * runtime offers it and a session starts on it, else CPU) and logged once; every session's
- * inputs and outputs are checked against the registry's tensor specs on load, so a wrong file
- * fails at once with its name, the tensor, and expected vs actual — not deep inside a decode.
+ * ONNX sessions on the device kernels/device.ts chose (issue 14): onnxruntime-node's CPU or CUDA
+ * execution provider, or onnxruntime-web's WebGPU EP in Deno (the GPU path that needs nothing
+ * beyond npm). Every session's inputs and outputs are checked against the registry's tensor specs
+ * on load, so a wrong file fails at once with its name, the tensor, and expected vs actual — not
+ * deep inside a decode.
+ *
+ * Both packages share onnxruntime-common's API; onnxruntime-web reads the `ort.Tensor`s of
+ * onnxruntime-node by their type, dims and data (tests/gpu_onnx_test.ts runs the segmenter's own
+ * feeds through it). IO binding (keeping the embedding on the GPU between encoder and decoder) is
+ * not used: the embedding is cached on disk between stages anyway (embed-cache), and a decode
+ * uploads 4 MB once per step.
  */
 import * as ort from "onnxruntime-node";
 import { ModelError } from "../../../core/errors.ts";
+import { type Device, resolveDevice } from "../../device.ts";
 import type { TensorSpec } from "../registry.ts";
 
-export type Provider = "cuda" | "cpu";
-let chosen: Provider | undefined;
+let used: Device | undefined;
 
-/** Whether this onnxruntime build lists the CUDA execution provider at all. */
-function cudaListed(): boolean {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const list = (ort as any).listSupportedBackends?.() as { name: string }[] | undefined;
-    return !!list?.some((b) => b.name === "cuda");
-  } catch {
-    return false;
-  }
+/** The device of the sessions made so far in this process, if any. */
+export function chosenProvider(): Device | undefined {
+  return used;
 }
 
-/** The provider chosen for this process, if a session was made already. */
-export function chosenProvider(): Provider | undefined {
-  return chosen;
+/** onnxruntime-web with its WebGPU EP, loaded on first use (only `--device webgpu` needs it). */
+async function openWebgpu(path: string): Promise<ort.InferenceSession> {
+  const web = await import("onnxruntime-web/webgpu");
+  // ORT places shape ops on the CPU on purpose and warns about it once per session: keep errors only.
+  const session = await web.InferenceSession.create(await Deno.readFile(path), {
+    executionProviders: ["webgpu"],
+    logSeverityLevel: 3,
+  });
+  return session as unknown as ort.InferenceSession;
 }
 
-/**
- * Create a session for `path`. The first call decides the provider: `ALIGNSAM_ORT_EP=cpu|cuda`
- * forces one; otherwise CUDA is tried where listed and CPU is the fallback.
- */
+/** Create a session for `path` on this process's device (kernels/device.ts). */
 export async function createSession(path: string): Promise<ort.InferenceSession> {
   try {
     await Deno.stat(path);
   } catch {
     throw new ModelError(`model file not found: ${path}`, path);
   }
-  const forced = Deno.env.get("ALIGNSAM_ORT_EP");
-  if (forced && forced !== "cpu" && forced !== "cuda") {
-    throw new ModelError(`ALIGNSAM_ORT_EP=${forced} is not accepted (accepted: cpu, cuda)`);
-  }
-  const open = (p: Provider) => ort.InferenceSession.create(path, { executionProviders: [p] });
+  const device = await resolveDevice();
   try {
-    if (chosen) return await open(chosen);
-    const want: Provider = (forced as Provider | undefined) ?? (cudaListed() ? "cuda" : "cpu");
-    let session: ort.InferenceSession;
-    // A missing CUDA provider library is logged by onnxruntime's native logger as an error: the
-    // fallback is expected, so keep the probe quiet and say what was chosen below.
-    const level = ort.env.logLevel;
-    if (want === "cuda" && !forced) ort.env.logLevel = "fatal";
-    try {
-      session = await open(want);
-      chosen = want;
-    } catch (e) {
-      if (want !== "cuda" || forced === "cuda") throw e;
-      session = await open("cpu");
-      chosen = "cpu";
-    } finally {
-      ort.env.logLevel = level;
-    }
-    console.error(`[alignsam] onnxruntime execution provider: ${chosen}`);
+    const session = device === "webgpu"
+      ? await openWebgpu(path)
+      : await ort.InferenceSession.create(path, { executionProviders: [device] });
+    if (used !== device) console.error(`[alignsam] onnxruntime execution provider: ${device}`);
+    used = device;
     return session;
   } catch (e) {
-    if (e instanceof ModelError) throw e;
-    throw new ModelError(`cannot load ONNX model ${path}: ${(e as Error).message}`, path);
+    throw new ModelError(`cannot load ONNX model ${path} on ${device}: ${(e as Error).message}`, path);
   }
 }
 
