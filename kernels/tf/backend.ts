@@ -2,7 +2,8 @@
  * The one place that picks the tfjs backend (DESIGN.md §7), from the device kernels/device.ts
  * chose for this process:
  * - cuda: tfjs-node-gpu if installed, else WebGPU on a hardware adapter, else wasm, else cpu;
- * - webgpu: tfjs-backend-webgpu (any adapter, a software one too: asked for explicitly);
+ * - webgpu: tfjs-backend-webgpu in a worker thread (kernels/tf/webgpu_remote.ts), on any adapter,
+ *   a software one too (asked for explicitly);
  * - cpu: tfjs-node if installed, else wasm, else cpu.
  * Chosen once per process and logged once. `ALIGNSAM_TF_BACKEND` forces one backend.
  * WebGPU trains conv2d natively (Conv2DBackpropFilter), so kernels/tf/conv2d.ts keeps its
@@ -52,7 +53,9 @@ async function tryWebgpu(softwareGpu: boolean): Promise<boolean> {
   const adapter = await findAdapter();
   // llvmpipe / SwiftShader are software: slower than wasm for our small nets unless asked for.
   if (!adapter || (adapter.software && !softwareGpu)) return false;
-  await import("@tensorflow/tfjs-backend-webgpu");
+  // tfjs-backend-webgpu runs in a worker (webgpu_remote.ts says why); never import it here, or its
+  // own "webgpu" registration would shadow the forwarding one.
+  await import("./webgpu_remote.ts");
   return await tf.setBackend("webgpu");
 }
 
