@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { type AdapterFound, findAdapter } from "../kernels/device.ts";
 import { type BackendName, tf, useTfBackend } from "../kernels/tf/backend.ts";
+import type { ClipTokenizer } from "../kernels/clip/tokenizer.ts";
 
 export const ADAPTER: AdapterFound | undefined = await findAdapter();
 const onCi = () => !["", "0", "false"].includes(Deno.env.get("CI") ?? "");
@@ -78,3 +79,19 @@ export function agreement(what: string, measured: number, tolerance: number | st
     `[gpu agreement] ${what}: max |webgpu − cpu| = ${measured.toExponential(2)} (tolerance ${tol})`,
   );
 }
+
+const SOT = 49406, EOT = 49407;
+
+/**
+ * A stand-in CLIP tokenizer (SOT, one id per character: its code mod 256, EOT, zero padding) for
+ * random-weight CLIP runs that must not read the vocabulary from ../shared (GPU test and bench).
+ */
+export const charTokenizer: ClipTokenizer = {
+  encode: (text) => [...text].map((c) => c.charCodeAt(0) % 256),
+  tokenize(texts, context = 77) {
+    const out = new Int32Array(texts.length * context);
+    texts.forEach((t, r) => out.set([SOT, ...this.encode(t).slice(0, context - 2), EOT], r * context));
+    return out;
+  },
+  vocab: [],
+};

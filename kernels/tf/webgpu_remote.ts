@@ -9,10 +9,13 @@
  * stays on this thread, and only shapes and reads cross the thread boundary. Cost: one round
  * trip per kernel (~0.1 ms measured here on 2 loaded cores), which bench/gpu.ts includes.
  */
+import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 
 const KINDS = [Float32Array, Int32Array, Uint8Array] as const;
 const REPLY_BYTES = 1 << 20;
+/** A kernel or read that takes longer is reported as a hung worker instead of waiting forever. */
+const WAIT_MS = 300_000;
 
 interface Entry {
   /** the worker's id of this data */
@@ -40,7 +43,9 @@ class RemoteWebgpuBackend extends tf.KernelBackend {
   private call(msg: Record<string, unknown>): void {
     Atomics.store(this.ctrl, 0, 0);
     this.worker.postMessage(msg);
-    Atomics.wait(this.ctrl, 0, 0);
+    if (Atomics.wait(this.ctrl, 0, 0, WAIT_MS) === "timed-out") {
+      throw new Error(`webgpu worker: no answer to ${msg.op} ${msg.kernel ?? ""} in ${WAIT_MS / 1000} s`);
+    }
     if (this.ctrl[0] === 2) {
       throw new Error(`webgpu worker: ${new TextDecoder().decode(this.reply.slice(0, this.ctrl[1]))}`);
     }
@@ -119,7 +124,8 @@ class RemoteWebgpuBackend extends tf.KernelBackend {
     inputs: tf.NamedTensorInfoMap,
     attrs: tf.NamedAttrMap,
   ): tf.TensorInfo | tf.TensorInfo[] {
-    const ins: Record<string, unknown> = {};
+    // Concat, AddN and the like take an array of inputs: keep it an array.
+    const ins = (Array.isArray(inputs) ? [] : {}) as Record<string, unknown>;
     for (const [name, t] of Object.entries(inputs)) {
       ins[name] = t ? { id: this.data.get(t.dataId).wid, shape: t.shape, dtype: t.dtype } : null;
     }
@@ -151,26 +157,26 @@ class RemoteWebgpuBackend extends tf.KernelBackend {
     return await Promise.resolve({ kernelMs: performance.now() - t0 });
   }
   override dispose(): void {
-    this.worker.terminate();
+    void this.worker.terminate();
   }
 }
 
 /** Start the worker's WebGPU backend and forward every kernel it has. */
 async function create(): Promise<RemoteWebgpuBackend> {
-  const worker = new Worker(new URL("./webgpu_worker.ts", import.meta.url), { type: "module" });
+  // node:worker_threads rather than a web Worker: it can be unref'd, so an idle GPU worker does
+  // not keep a finished program alive.
+  const worker = new Worker(new URL("./webgpu_worker.ts", import.meta.url));
   const ctrl = new SharedArrayBuffer(16), reply = new SharedArrayBuffer(REPLY_BYTES);
   const ready = await new Promise<{ ready?: string[]; error?: string }>((resolve, reject) => {
-    worker.onmessage = (e) => resolve(e.data);
-    worker.onerror = (e) => {
-      e.preventDefault();
-      reject(new Error(`webgpu worker failed to start: ${e.message}`));
-    };
+    worker.once("message", resolve);
+    worker.once("error", (e: Error) => reject(new Error(`webgpu worker failed to start: ${e.message}`)));
     worker.postMessage({ op: "init", ctrl, reply });
   });
   if (!ready.ready) {
-    worker.terminate();
+    await worker.terminate();
     throw new Error(ready.error ?? "webgpu worker did not start");
   }
+  worker.unref();
   for (const kernelName of ready.ready) {
     tf.registerKernel({
       kernelName,

@@ -23,14 +23,23 @@ export function chosenProvider(): Device | undefined {
   return used;
 }
 
-/** onnxruntime-web with its WebGPU EP, loaded on first use (only `--device webgpu` needs it). */
-async function openWebgpu(path: string): Promise<ort.InferenceSession> {
+/**
+ * A session for a model file or its bytes on `device`: onnxruntime-node's CPU or CUDA EP, or
+ * onnxruntime-web's WebGPU EP (loaded on first use: only `--device webgpu` needs it).
+ */
+export async function openSession(model: string | Uint8Array, device: Device): Promise<ort.InferenceSession> {
+  if (device !== "webgpu") {
+    const opts = { executionProviders: [device] };
+    return typeof model === "string"
+      ? await ort.InferenceSession.create(model, opts)
+      : await ort.InferenceSession.create(model, opts);
+  }
   const web = await import("onnxruntime-web/webgpu");
   // ORT places shape ops on the CPU on purpose and warns about it once per session: keep errors only.
-  const session = await web.InferenceSession.create(await Deno.readFile(path), {
-    executionProviders: ["webgpu"],
-    logSeverityLevel: 3,
-  });
+  const session = await web.InferenceSession.create(
+    typeof model === "string" ? await Deno.readFile(model) : model,
+    { executionProviders: ["webgpu"], logSeverityLevel: 3 },
+  );
   return session as unknown as ort.InferenceSession;
 }
 
@@ -43,9 +52,7 @@ export async function createSession(path: string): Promise<ort.InferenceSession>
   }
   const device = await resolveDevice();
   try {
-    const session = device === "webgpu"
-      ? await openWebgpu(path)
-      : await ort.InferenceSession.create(path, { executionProviders: [device] });
+    const session = await openSession(path, device);
     if (used !== device) console.error(`[alignsam] onnxruntime execution provider: ${device}`);
     used = device;
     return session;
