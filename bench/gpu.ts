@@ -20,7 +20,8 @@ import { createClipSurgery } from "../kernels/clip/model.ts";
 import { randomClipTensors } from "../kernels/clip/random.ts";
 import { type ClipConfig, mapWeights, VIT_B_16 } from "../kernels/clip/weights.ts";
 import { makeRng } from "../core/rng.ts";
-import { charTokenizer } from "../tests/gpu_helpers.ts";
+import { charTokenizer, randomRollout } from "../tests/gpu_helpers.ts";
+import { median } from "./onnx.ts";
 
 const SMALL_CLIP: ClipConfig = {
   vision: { width: 128, layers: 2, heads: 2, patch: 16, imageSize: 224 },
@@ -28,23 +29,18 @@ const SMALL_CLIP: ClipConfig = {
   embedDim: 64,
 };
 const SIZES = {
-  small: { side: 128, depth: 1, channels: 32, states: 30, epochs: 1, clip: SMALL_CLIP, reps: 2 },
-  full: { side: 1024, depth: 12, channels: 256, states: 750, epochs: 4, clip: VIT_B_16, reps: 5 },
+  small: { side: 128, depth: 1, channels: 32, episodes: 2, epochs: 1, clip: SMALL_CLIP, reps: 1 },
+  full: { side: 1024, depth: 12, channels: 256, episodes: 50, epochs: 4, clip: VIT_B_16, reps: 5 },
 };
 type Size = (typeof SIZES)["full"];
 
-/** Median ms of `reps` runs after one warm-up (which compiles the GPU kernels). */
-async function median(reps: number, fn: () => unknown): Promise<number> {
-  await fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    t.push(performance.now() - t0);
-  }
-  return t.sort((a, b) => a - b)[Math.floor(reps / 2)];
+function said(r: BenchRow): BenchRow {
+  const target = r.target ? ` (target ${r.target}: ${r.ok ? "met" : "NOT met"})` : "";
+  console.error(`[gpu row] ${r.what}: ${Number.isNaN(r.value) ? "-" : `${r.value} ${r.unit}`}${target}`);
+  return r;
 }
 
+/** A row, also printed as soon as it is measured: bench/gpu.sh keeps these if its time limit cuts the run. */
 const row = (
   what: string,
   device: string,
@@ -52,13 +48,14 @@ const row = (
   reps: number,
   target?: string,
   ok?: boolean,
-): BenchRow => ({
-  area: "gpu",
-  what: `${what} [${device}]`,
-  value: Math.round(ms * 10) / 10,
-  unit: Number.isNaN(ms) ? "" : `ms (median of ${reps})`,
-  ...(target ? { target, ok } : {}),
-});
+): BenchRow =>
+  said({
+    area: "gpu",
+    what: `${what} [${device}]`,
+    value: Math.round(ms * 10) / 10,
+    unit: Number.isNaN(ms) ? "" : `ms (median of ${reps})`,
+    ...(target ? { target, ok } : {}),
+  });
 
 async function encoderRows(s: Size, gpu: { cuda: boolean; webgpu: boolean }, targets: boolean) {
   const what = `ViT-B-sized encoder graph, ${s.depth} blocks, ${s.side}×${s.side} input`;
@@ -110,17 +107,8 @@ function srmStep(s: Size): () => void {
 }
 
 function ppoStep(s: Size): () => void {
-  const rng = makeRng(2), N = s.states, F = CELL_FEATURES;
-  const batch = {
-    obs: Float32Array.from({ length: N * 100 * F }, () => rng.normal()),
-    chosen: new Float32Array(N * 100),
-    actions: Int32Array.from({ length: N }, () => rng.int(100)),
-    logprobs: new Float32Array(N).fill(Math.log(0.01)),
-    values: new Float32Array(N),
-    advantages: Float32Array.from({ length: N }, () => rng.normal()),
-    returns: Float32Array.from({ length: N }, () => rng.normal()),
-  };
-  const agent = createActorCritic({ features: F, seed: 0 });
+  const batch = randomRollout(s.episodes);
+  const agent = createActorCritic({ features: CELL_FEATURES, seed: 0 });
   const cfg = { ...PPO_DEFAULTS, updateEpochs: s.epochs };
   const optimizer = createOptimizer(cfg);
   return () => ppoUpdate(agent, optimizer, batch, cfg, makeRng(3));
@@ -144,7 +132,7 @@ async function tfRows(s: Size, webgpu: boolean, targets: boolean): Promise<Bench
     : `width-${s.clip.vision.width} ${s.clip.vision.layers}-layer`;
   const cases: [string, () => () => void, string?][] = [
     [`SRM train step (implicit, ${s.channels}-channel embedding)`, () => srmStep(s), "≥ 10× wasm"],
-    [`one PPO update (${s.states} transitions, K = ${s.epochs})`, () => ppoStep(s)],
+    [`one PPO update (${s.episodes * 15} transitions, K = ${s.epochs})`, () => ppoStep(s)],
     [`CLIP-Surgery map 224×224 (random ${clip})`, () => clipMap(s, 224)],
     [`CLIP-Surgery map 512×512 (random ${clip})`, () => clipMap(s, 512)],
   ];
@@ -190,11 +178,16 @@ export async function bench(): Promise<BenchRow[]> {
   };
   // Targets speak of a real GPU at full size; on a software adapter or the small size they would mislead.
   const targets = hardware && size === "full";
-  return [
-    note,
-    ...await encoderRows(s, { cuda, webgpu: !!adapter }, targets),
-    ...await tfRows(s, !!adapter, targets),
-  ];
+  const before = await initTf();
+  try {
+    return [
+      note,
+      ...await encoderRows(s, { cuda, webgpu: !!adapter }, targets),
+      ...await tfRows(s, !!adapter, targets),
+    ];
+  } finally {
+    await useTfBackend(before); // the benches after this one run on the process's own backend
+  }
 }
 
 if (import.meta.main) console.table(await bench());

@@ -24,8 +24,8 @@ function testImage(): RGBImage {
   return { width: W, height: H, data };
 }
 
-/** Median ms of `n` runs after one warm-up. */
-async function median(n: number, fn: () => unknown): Promise<number> {
+/** Median ms of `n` runs after one warm-up (bench/gpu.ts uses it too). */
+export async function median(n: number, fn: () => unknown): Promise<number> {
   await fn();
   const t: number[] = [];
   for (let i = 0; i < n; i++) {

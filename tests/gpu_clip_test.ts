@@ -10,7 +10,7 @@ import { createClipSurgery } from "../kernels/clip/model.ts";
 import { randomClipTensors } from "../kernels/clip/random.ts";
 import { type ClipConfig, mapWeights } from "../kernels/clip/weights.ts";
 import { makeRng } from "../core/rng.ts";
-import { assertAdapter, assertClose, charTokenizer, needsAdapter, onBackend } from "./gpu_helpers.ts";
+import { assertClose, charTokenizer, gpuAgreementTest } from "./gpu_helpers.ts";
 
 const TINY: ClipConfig = {
   vision: { width: 32, layers: 4, heads: 2, patch: 16, imageSize: 64 },
@@ -41,15 +41,12 @@ function surgeryMap() {
   return { features, text, map: map.full };
 }
 
-Deno.test({
-  name: "gpu clip surgery: a tiny map on WebGPU equals wasm's within tolerance",
-  ...needsAdapter(),
-  fn: async () => {
-    assertAdapter();
-    const cpu = await onBackend("wasm", surgeryMap);
-    const gpu = await onBackend("webgpu", surgeryMap);
+gpuAgreementTest(
+  "gpu clip surgery: a tiny map on WebGPU equals wasm's within tolerance",
+  surgeryMap,
+  (gpu, cpu) => {
     assertClose("clip image features (8×8 + 1 tokens, unit rows)", gpu.features, cpu.features, 0, 1e-4);
     assertClose("clip text embedding (2 templates, unit)", gpu.text, cpu.text, 0, 1e-4);
     assertClose("clip surgery map 90×70 (min-max normalised)", gpu.map, cpu.map, 0, 1e-3);
   },
-});
+);

@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { type AdapterFound, findAdapter } from "../kernels/device.ts";
 import { type BackendName, tf, useTfBackend } from "../kernels/tf/backend.ts";
 import type { ClipTokenizer } from "../kernels/clip/tokenizer.ts";
+import { CELL_FEATURES } from "../kernels/agent/features.ts";
+import { computeAdvantages, type PpoBatch } from "../kernels/agent/ppo.ts";
+import { makeRng } from "../core/rng.ts";
 
 export const ADAPTER: AdapterFound | undefined = await findAdapter();
 const onCi = () => !["", "0", "false"].includes(Deno.env.get("CI") ?? "");
@@ -25,6 +28,26 @@ export function assertAdapter(): void {
     ADAPTER,
     "no WebGPU adapter: Deno's navigator.gpu gave none (needs --unstable-webgpu and a driver)",
   );
+}
+
+/**
+ * A Deno test that runs `compute` on tfjs wasm (the CPU path), then on WebGPU, from scratch each
+ * time, and hands both results to `compare` (which asserts the stated tolerances).
+ */
+export function gpuAgreementTest<T>(
+  name: string,
+  compute: () => T | Promise<T>,
+  compare: (gpu: T, cpu: T) => void,
+) {
+  Deno.test({
+    name,
+    ...needsAdapter(),
+    fn: async () => {
+      assertAdapter();
+      const cpu = await onBackend("wasm", compute);
+      compare(await onBackend("webgpu", compute), cpu);
+    },
+  });
 }
 
 /** Run `fn` on tfjs backend `name` (fresh tensors; the previous backend is restored after). */
@@ -95,3 +118,23 @@ export const charTokenizer: ClipTokenizer = {
   },
   vocab: [],
 };
+
+/**
+ * A PPO batch of `episodes` T-step episodes with random cell features, actions and rewards (an
+ * update reads nothing else), advantages by GAE (γ 0.99, λ 0.95). GPU test and bench.
+ */
+export function randomRollout(episodes: number, T = 15, seed = 11): PpoBatch {
+  const rng = makeRng(seed), N = episodes * T, F = CELL_FEATURES;
+  const obs = Float32Array.from({ length: N * 100 * F }, () => rng.normal());
+  const actions = new Int32Array(N), logprobs = new Float32Array(N), values = new Float32Array(N);
+  const rewards = new Float32Array(N), dones = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    actions[i] = rng.int(100);
+    logprobs[i] = Math.log(1 / 100) + 0.1 * rng.normal();
+    values[i] = 0.1 * rng.normal();
+    rewards[i] = rng.next() < 0.4 ? 1 : -1;
+    dones[i] = i % T === T - 1 ? 1 : 0;
+  }
+  const { advantages, returns } = computeAdvantages(rewards, values, dones, 0.99, 0.95);
+  return { obs, chosen: new Float32Array(N * 100), actions, logprobs, values, advantages, returns };
+}

@@ -11,7 +11,7 @@ import { diceBce } from "../kernels/srm/loss.ts";
 import { embeddingScale, pooledState, RES } from "../kernels/srm/input.ts";
 import { tf } from "../kernels/tf/backend.ts";
 import { makeRng } from "../core/rng.ts";
-import { agreement, assertAdapter, assertClose, needsAdapter, onBackend } from "./gpu_helpers.ts";
+import { agreement, assertClose, gpuAgreementTest } from "./gpu_helpers.ts";
 
 const C = 16, N = 64 * 64;
 
@@ -61,13 +61,10 @@ function forwardBackward(branch: Branch) {
 }
 
 for (const branch of ["implicit", "explicit"] as Branch[]) {
-  Deno.test({
-    name: `gpu srm ${branch}: WebGPU forward and backward equal wasm's within tolerance`,
-    ...needsAdapter(),
-    fn: async () => {
-      assertAdapter();
-      const cpu = await onBackend("wasm", () => forwardBackward(branch));
-      const gpu = await onBackend("webgpu", () => forwardBackward(branch));
+  gpuAgreementTest(
+    `gpu srm ${branch}: WebGPU forward and backward equal wasm's within tolerance`,
+    () => forwardBackward(branch),
+    (gpu, cpu) => {
       assertClose(`srm ${branch} forward (probabilities)`, gpu.prob, cpu.prob, 0, 1e-4);
       assertClose(`srm ${branch} loss`, [gpu.loss], [cpu.loss], 1e-4);
       let worst = 0;
@@ -81,5 +78,5 @@ for (const branch of ["implicit", "explicit"] as Branch[]) {
         "1.00e-3 relative",
       );
     },
-  });
+  );
 }

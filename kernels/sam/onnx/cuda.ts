@@ -10,14 +10,22 @@ import * as ort from "onnxruntime-node";
 
 const { onnx } = p;
 
+/** A float32 graph input or output of fixed `dims` (bench/gpu/vit_graph.ts uses it too). */
+export function floatValueInfo(name: string, dims: number[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((d) => ({ dimValue: d })) },
+      },
+    },
+  });
+}
+
 /** A model with one Identity node, x [1] → y [1] (float32). */
 function identityModel(): Uint8Array {
-  const FLOAT = onnx.TensorProto.DataType.FLOAT;
-  const info = (name: string) =>
-    onnx.ValueInfoProto.create({
-      name,
-      type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimValue: 1 }] } } },
-    });
+  const info = (name: string) => floatValueInfo(name, [1]);
   return onnx.ModelProto.encode(onnx.ModelProto.create({
     irVersion: 8,
     producerName: "alignsam-cuda-probe",
