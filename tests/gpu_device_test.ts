@@ -3,12 +3,13 @@
  * backend order per device, and the request as it travels through the CLI's params. No GPU needed.
  */
 import assert from "node:assert/strict";
-import { DeviceError, parseDevice, pickDevice } from "../kernels/device.ts";
+import { DEVICE_ENV, DeviceError, parseDevice, pickDevice } from "../kernels/device.ts";
 import { backendOrder } from "../kernels/tf/backend.ts";
 import { UsageError } from "../core/errors.ts";
 import { resolveParams } from "../pipeline/config.ts";
 import { PROFILES, SCHEMA } from "../stages/config.ts";
-import { STAGES } from "../stages/mod.ts";
+import { PREPARE, STAGES } from "../stages/mod.ts";
+import { needsShared, SHARED_DATA } from "./_shared.ts";
 
 const hw = { description: "NVIDIA H200", software: false };
 const soft = { description: "llvmpipe (LLVM 15.0.6, 256 bits)", software: true };
@@ -57,4 +58,31 @@ Deno.test("device param: in the schema with its choices, declared by no stage (r
   assert.equal(resolveParams(SCHEMA, PROFILES, "smoke", { device: "webgpu" }).device, "webgpu");
   assert.throws(() => resolveParams(SCHEMA, PROFILES, "smoke", { device: "tpu" }), UsageError);
   for (const s of STAGES) assert.ok(!s.params.includes("device"), `${s.name} declares device`);
+});
+
+Deno.test({
+  name:
+    "device: a run's prepare step records the resolved device in the params every entry keeps; status only the request",
+  ...needsShared("data"),
+  fn: async () => {
+    const saved = { data: Deno.env.get("ALIGNSAM_DATA"), device: Deno.env.get(DEVICE_ENV) };
+    const restore = (k: string, v: string | undefined) =>
+      v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+    Deno.env.set("ALIGNSAM_DATA", SHARED_DATA);
+    try {
+      const params = resolveParams(SCHEMA, PROFILES, "smoke", { device: "cpu" });
+      const run = await PREPARE(params, { fetch: false, strict: true, profile: "smoke" });
+      assert.equal(run.device, "cpu");
+      assert.equal(Deno.env.get(DEVICE_ENV), "cpu", "worker threads read the resolved device");
+      const st = await PREPARE({ ...params, device: "auto" }, {
+        fetch: false,
+        strict: false,
+        profile: "smoke",
+      });
+      assert.equal(st.device, "auto", "status probes nothing");
+    } finally {
+      restore("ALIGNSAM_DATA", saved.data);
+      restore(DEVICE_ENV, saved.device);
+    }
+  },
 });
