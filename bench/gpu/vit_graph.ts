@@ -7,7 +7,7 @@
  * file instead of 350 MB); GELU is the sigmoid form x·σ(1.702x), which every EP runs natively.
  */
 import p from "onnx-proto";
-import { floatValueInfo } from "../../kernels/sam/onnx/cuda.ts";
+import { floatModel } from "../../kernels/sam/onnx/cuda.ts";
 
 const { onnx } = p;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -158,16 +158,12 @@ export function vitEncoderGraph(opts: VitGraphOptions): Uint8Array {
   const n2 = g.op("Conv", [n1, g.weight([NECK, NECK, 3, 3], std)], { pads: [1, 1, 1, 1] });
   g.op("Identity", [lnC(n2)], {}, "image_embeddings");
 
-  return onnx.ModelProto.encode(onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: "alignsam-bench",
-    opsetImport: [{ domain: "", version: 17 }],
-    graph: onnx.GraphProto.create({
-      name: "vit_b_encoder",
-      input: [floatValueInfo("x", [1, 3, side, side])],
-      output: [floatValueInfo("image_embeddings", [1, NECK, grid, grid])],
-      initializer: g.inits,
-      node: g.nodes,
-    }),
-  })).finish();
+  return floatModel({
+    name: "vit_b_encoder",
+    producer: "alignsam-bench",
+    inputs: [["x", [1, 3, side, side]]],
+    outputs: [["image_embeddings", [1, NECK, grid, grid]]],
+    nodes: g.nodes,
+    initializer: g.inits,
+  });
 }

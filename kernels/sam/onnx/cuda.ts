@@ -10,8 +10,8 @@ import * as ort from "onnxruntime-node";
 
 const { onnx } = p;
 
-/** A float32 graph input or output of fixed `dims` (bench/gpu/vit_graph.ts uses it too). */
-export function floatValueInfo(name: string, dims: number[]) {
+/** A float32 graph input or output of fixed `dims`. */
+function floatValueInfo(name: string, dims: number[]) {
   return onnx.ValueInfoProto.create({
     name,
     type: {
@@ -23,21 +23,41 @@ export function floatValueInfo(name: string, dims: number[]) {
   });
 }
 
-/** A model with one Identity node, x [1] → y [1] (float32). */
-function identityModel(): Uint8Array {
-  const info = (name: string) => floatValueInfo(name, [1]);
+/** The parts of an opset-17 model whose inputs and outputs are float32 tensors of fixed size. */
+export interface FloatGraph {
+  name: string;
+  producer: string;
+  inputs: [string, number[]][];
+  outputs: [string, number[]][];
+  nodes: InstanceType<typeof onnx.NodeProto>[];
+  initializer?: InstanceType<typeof onnx.TensorProto>[];
+}
+
+/** Serialise `g` as an ONNX model (the probe below; bench/gpu/vit_graph.ts). */
+export function floatModel(g: FloatGraph): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create({
     irVersion: 8,
-    producerName: "alignsam-cuda-probe",
+    producerName: g.producer,
     opsetImport: [{ domain: "", version: 17 }],
     graph: onnx.GraphProto.create({
-      name: "probe",
-      input: [info("x")],
-      output: [info("y")],
-      node: [onnx.NodeProto.create({ opType: "Identity", input: ["x"], output: ["y"] })],
+      name: g.name,
+      input: g.inputs.map(([n, d]) => floatValueInfo(n, d)),
+      output: g.outputs.map(([n, d]) => floatValueInfo(n, d)),
+      initializer: g.initializer ?? [],
+      node: g.nodes,
     }),
   })).finish();
 }
+
+/** A model with one Identity node, x [1] → y [1] (float32). */
+const identityModel = () =>
+  floatModel({
+    name: "probe",
+    producer: "alignsam-cuda-probe",
+    inputs: [["x", [1]]],
+    outputs: [["y", [1]]],
+    nodes: [onnx.NodeProto.create({ opType: "Identity", input: ["x"], output: ["y"] })],
+  });
 
 /** true if a session starts on the CUDA EP; else why not (onnxruntime's message). */
 export async function cudaProviderLoads(): Promise<true | string> {
