@@ -120,7 +120,6 @@ export interface TrainSummary {
   T: number;
   E: number;
   updates: UpdateLog[];
-  wallSeconds: number;
 }
 
 /** persam entry summary: training-free PerSAM with k reference samples (supp. Table 5). */

@@ -143,6 +143,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     log(`run ${node.id}: ${reasons.length ? whyLine(node.id, reasons) : "key changed"}`);
     const tmp = await store.newTemp();
     const t0 = performance.now();
+    const notes: Record<string, number> = {};
     let bar: Progress | undefined;
     let barLabel: string | undefined;
     const dirs = inputs.map((i) => ({
@@ -164,6 +165,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
         bar.update(done);
       },
       log: (m) => log(`  ${node.id}: ${m}`),
+      note: (name, value) => void (notes[name] = value),
       memo: (k, make) => store.memo(k, make, verify),
       signal,
     };
@@ -206,6 +208,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       inputs: inputs.map((i) => ({ id: i.node.id, key: i.meta.key, digest: i.meta.digest })),
       fingerprint: parts.fingerprint,
       wallSeconds: (performance.now() - t0) / 1000,
+      ...(Object.keys(notes).length ? { notes } : {}),
       created: new Date().toISOString(),
     });
     checked.set(key, Promise.resolve({ state: "ok", meta }));

@@ -23,6 +23,7 @@ export interface WorkerJob {
 export type WorkerReply =
   | { type: "log"; message: string }
   | { type: "progress"; done: number; total: number; label?: string }
+  | { type: "note"; name: string; value: number }
   | { type: "done" }
   | { type: "error"; message: string; stack?: string };
 
@@ -60,7 +61,10 @@ export class WorkerPool {
   constructor(readonly stagesModule: string) {}
 
   /** Run one item in a worker; ctx receives its log and progress; ctx.signal aborts it. */
-  async run(job: Omit<WorkerJob, "stagesModule">, ctx: Pick<RunContext, "log" | "progress" | "signal">) {
+  async run(
+    job: Omit<WorkerJob, "stagesModule">,
+    ctx: Pick<RunContext, "log" | "progress" | "note" | "signal">,
+  ) {
     const worker = this.#idle.pop() ?? this.#spawn();
     this.#busy.add(worker);
     let crashed = false;
@@ -78,6 +82,7 @@ export class WorkerPool {
           const m = e.data;
           if (m.type === "log") ctx.log(m.message);
           else if (m.type === "progress") ctx.progress(m.done, m.total, m.label);
+          else if (m.type === "note") ctx.note(m.name, m.value);
           else if (m.type === "done") finish(resolve);
           else {
             const err = new Error(m.message);

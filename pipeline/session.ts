@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { pick, resolveParams } from "./config.ts";
 import { ancestors, buildDag, type Dag } from "./dag.ts";
 import { DagError, UsageError } from "../core/errors.ts";
-import { hashFile } from "./hash.ts";
+import { codeFileHash } from "./canon.ts";
 import { itemId } from "./items.ts";
 import { type Progress, progress as terminalProgress } from "../core/progress.ts";
 import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
-import { filesDigest, manifest, openStore, type Store } from "./store.ts";
+import { type FileRecord, filesDigest, listFiles, openStore, type Store } from "./store.ts";
 
 export interface RunnerOptions {
   stages: readonly Stage[];
@@ -73,10 +73,18 @@ export interface Session {
   declared(stage: Stage): Params;
 }
 
-/** A code file's sha256; a declared directory hashes as the digest of all files under it. */
-async function hashCodePath(path: string): Promise<string> {
-  if ((await Deno.stat(path)).isDirectory) return filesDigest(await manifest(path, false));
-  return await hashFile(path);
+/**
+ * A code file's hash (pipeline/canon.ts: comments and formatting do not count); a declared
+ * directory hashes as the digest of its files' hashes by relative path (sizes left out: a comment
+ * changes them).
+ */
+async function hashCodePath(path: string, memoDir: string): Promise<string> {
+  if (!(await Deno.stat(path)).isDirectory) return await codeFileHash(path, memoDir);
+  const files: Record<string, FileRecord> = {};
+  for (const rel of await listFiles(path)) {
+    files[rel] = { sha256: await codeFileHash(join(path, rel), memoDir), size: 0, mtime: 0 };
+  }
+  return filesDigest(files);
 }
 
 const TTY = Deno.stderr.isTerminal() && !Deno.env.get("CI");
@@ -122,7 +130,7 @@ export function openSession(opts: RunnerOptions): Session {
   const hashCode = (stage: Stage, path: string) => {
     let p = codeMemo.get(path);
     if (!p) {
-      p = hashCodePath(join(opts.root, path)).catch((e) => {
+      p = hashCodePath(join(opts.root, path), opts.cacheDir).catch((e) => {
         if (e instanceof Deno.errors.NotFound) {
           throw new DagError(`stage ${stage.name} declares code file ${path}, which does not exist`);
         }

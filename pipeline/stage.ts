@@ -49,6 +49,12 @@ export interface RunContext {
   progress(done: number, total: number, label?: string): void;
   log(message: string): void;
   /**
+   * Record a measurement that varies from run to run (a time, a peak memory) in the entry's
+   * `_entry.json` (EntryMeta.notes). Never write such values into outDir: its files are hashed
+   * and feed downstream keys, which must agree across runs and machines.
+   */
+  note(name: string, value: number): void;
+  /**
    * Content-addressed memo shared by all stages and items in the store: returns the bytes
    * cached under `key`, or computes, stores (atomically) and returns them.
    */

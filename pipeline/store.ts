@@ -48,7 +48,10 @@ export interface EntryMeta {
   files: Record<string, FileRecord>;
   /** sha256 over the sorted file records: what downstream keys see */
   digest: string;
+  /** the item's wall time, measured by the runner; like `notes`, never hashed */
   wallSeconds: number;
+  /** RunContext.note values: run-to-run measurements kept out of the digested files */
+  notes?: Record<string, number>;
   created: string;
 }
 
@@ -76,10 +79,11 @@ export function filesDigest(files: Record<string, FileRecord>): string {
   return sha256Hex(lines.join(""));
 }
 
-async function walk(dir: string, base = dir, out: string[] = []): Promise<string[]> {
+/** Every file under `dir`, as sorted `/`-separated relative paths. */
+export async function listFiles(dir: string, base = dir, out: string[] = []): Promise<string[]> {
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
-    if (e.isDirectory) await walk(p, base, out);
+    if (e.isDirectory) await listFiles(p, base, out);
     else out.push(relative(base, p).split(sep).join("/"));
   }
   return out.sort();
@@ -114,7 +118,7 @@ async function exists(path: string): Promise<boolean> {
 /** Hash (and fsync) every file under `dir`: the manifest of an entry. */
 export async function manifest(dir: string, sync = true): Promise<Record<string, FileRecord>> {
   const files: Record<string, FileRecord> = {};
-  for (const rel of await walk(dir)) {
+  for (const rel of await listFiles(dir)) {
     if (rel === ENTRY_META) continue;
     const p = join(dir, rel);
     const sha256 = sync ? await hashAndSync(p) : await hashFile(p);

@@ -38,6 +38,7 @@ async function run(job: WorkerJob): Promise<void> {
     outDir: job.outDir,
     progress: (done, total, label) => send({ type: "progress", done, total, label }),
     log: (message) => send({ type: "log", message }),
+    note: (name, value) => send({ type: "note", name, value }),
     memo: (k, make) => s.memo(k, make, job.verify),
     signal: current.signal,
   };

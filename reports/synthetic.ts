@@ -131,7 +131,6 @@ export async function syntheticReportInput(seeds: number[] = [0, 1]): Promise<Re
     seed,
     T: 5,
     E: 2,
-    wallSeconds: 3,
     updates: [1, 2, 3].map((update) => ({
       update,
       pg_loss: 0,

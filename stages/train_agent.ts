@@ -92,7 +92,7 @@ export const trainAgentStage: Stage = {
       : undefined;
     const segmenter = await sharedSegmenter(String(p.segmenter));
     ctx.log(`${task}: training on ${pre.train.length} images, ${branch} SRM, ${segmenter.label}`);
-    const { weights, summary } = await trainAgent({
+    const { weights, summary, wallSeconds } = await trainAgent({
       task,
       samples: trainSubset(pre.train, ctx.item),
       embeddings,
@@ -121,6 +121,8 @@ export const trainAgentStage: Stage = {
         ),
       signal: ctx.signal,
     });
+    // timing varies run to run: kept in the entry's _entry.json, never in a hashed file
+    ctx.note("trainSeconds", wallSeconds);
     await saveAgentWeights(ctx.outDir, weights);
     await Deno.writeTextFile(join(ctx.outDir, "train.json"), JSON.stringify(summary, null, 1) + "\n");
   },

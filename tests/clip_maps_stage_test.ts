@@ -71,6 +71,7 @@ function context(
     outDir,
     progress: () => {},
     log: () => {},
+    note: () => {},
     memo: async (key, make) => {
       if (!store.has(key)) {
         made.push(key);

@@ -25,6 +25,7 @@ function ctxFor(item: Item, params: Params, outDir: string, logs: string[] = [])
     outDir,
     progress: () => {},
     log: (m) => logs.push(m),
+    note: () => {},
     memo: async (_k, make) => await make(),
     signal: new AbortController().signal,
   };

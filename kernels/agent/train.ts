@@ -108,7 +108,13 @@ export function stateFeatures(spec: FeatureSpec, im: TrainImage, env: PromptEnv,
   return cellFeatures(spec, im.source.img, pooledS, poolMap(env.mask64, im.layout), env.chosen, env.t, T);
 }
 
-export async function trainAgent(o: TrainOptions): Promise<{ weights: AgentWeights; summary: TrainSummary }> {
+/**
+ * Train one agent. `wallSeconds` is returned beside the summary, not in it: train.json feeds
+ * downstream cache keys, which must not depend on timing (issue 13).
+ */
+export async function trainAgent(
+  o: TrainOptions,
+): Promise<{ weights: AgentWeights; summary: TrainSummary; wallSeconds: number }> {
   const started = performance.now();
   await initTf();
   if (o.samples.length === 0) throw new DataError("trainAgent: no training samples");
@@ -265,9 +271,8 @@ export async function trainAgent(o: TrainOptions): Promise<{ weights: AgentWeigh
       T: o.T,
       E: o.E,
       updates,
-      wallSeconds: (performance.now() - started) / 1000,
     };
-    return { weights, summary };
+    return { weights, summary, wallSeconds: (performance.now() - started) / 1000 };
   } finally {
     agent.dispose();
     optimizer.dispose();
