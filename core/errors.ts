@@ -33,11 +33,16 @@ export class DagError extends Error {
   }
 }
 
-/** Another runner holds the cache lock. */
-export class LockError extends Error {
-  constructor(message: string, readonly holderPid?: number) {
+/**
+ * A refusal: a key the caller must build is claimed by another live builder and the caller
+ * asked not to wait (pipeline/claims.ts; a SLURM job's one-item build). Exits 75
+ * (EX_TEMPFAIL: try again later), apart from failures (1) and usage errors (2).
+ */
+export class ClaimHeldError extends Error {
+  readonly exitCode = 75;
+  constructor(message: string, readonly holder: { host: string; pid: number; job?: string }) {
     super(message);
-    this.name = "LockError";
+    this.name = "ClaimHeldError";
   }
 }
 

@@ -5,7 +5,8 @@
  * an interruption keeps every finished sibling.
  */
 import { join } from "node:path";
-import { InterruptedError } from "../core/errors.ts";
+import { ClaimHeldError, InterruptedError } from "../core/errors.ts";
+import { type Claim, describeHolder } from "./claims.ts";
 import { inputDir } from "./items.ts";
 import { Slots, WorkerPool } from "./pool.ts";
 import type { Progress } from "../core/progress.ts";
@@ -47,7 +48,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 export function executor(session: Session, signal: AbortSignal): Executor {
-  const { store, log } = session;
+  const { store, log, claims } = session;
   const summary: RunSummary = { ran: [], fresh: [], rebuilt: [] };
   const built = new Map<string, Promise<EntryMeta>>();
   const checked = new Map<string, Promise<CheckResult>>();
@@ -105,29 +106,75 @@ export function executor(session: Session, signal: AbortSignal): Executor {
         summary.fresh.push(node.id);
         return c.meta;
       }
+      if (c.state === "corrupt") reasons = [c.problem];
+      else if (!prev) reasons = ["missing"];
+      else if (prev.key === key) reasons = ["entry deleted from the cache"];
+      else reasons = explain(prev.parts, parts);
+    }
+    return await buildClaimed(node, key, forced, async (token) => {
+      const c = await store.check(key, verify);
+      if (c.state === "ok" && !forced) return { meta: c.meta, built: false }; // by another process
       if (c.state === "corrupt") {
         log(`corrupt cache entry ${node.id}: ${c.problem} — rebuilding`);
         await store.discard(key);
         summary.rebuilt.push(node.id);
-        reasons = [c.problem];
-      } else if (!prev) reasons = ["missing"];
-      else if (prev.key === key) reasons = ["entry deleted from the cache"];
-      else reasons = explain(prev.parts, parts);
-    }
-    const release = await slots.acquire();
-    try {
-      if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
-      if (halted) throw new HaltedError(node.id);
-      return await runItem(node, parts, key, inputs, reasons, index);
-    } catch (e) {
-      if (!(e instanceof HaltedError) && !(e instanceof InterruptedError)) {
-        // with several jobs the error is thrown only once the running items have finished
-        if (jobs > 1 && !halted) log(`failed ${node.id}: ${(e as Error).message}; starting no new item`);
-        halted = true;
       }
-      throw e;
-    } finally {
-      release();
+      const removed = await store.cleanTemp(() => token, key);
+      if (removed > 0) log(`removed the unfinished temp dir of ${node.id} left by its previous builder`);
+      return { meta: await runItem(node, parts, key, inputs, reasons, index, token), built: true };
+    }).then(async (r) => {
+      if (r.built) return r.meta;
+      if (prev?.key !== key) await index();
+      summary.fresh.push(node.id);
+      return r.meta;
+    });
+  };
+
+  /**
+   * Run `work` holding a job slot and the claim of `key`. A key claimed by another live builder
+   * is waited for (without a slot), then looked up again: `work` sees the entry it left.
+   */
+  const buildClaimed = async (
+    node: Node,
+    key: string,
+    forced: boolean,
+    work: (token: string) => Promise<{ meta: EntryMeta; built: boolean }>,
+  ): Promise<{ meta: EntryMeta; built: boolean }> => {
+    let waited = false;
+    while (true) {
+      const release = await slots.acquire();
+      let claim: Claim | undefined;
+      try {
+        if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
+        if (halted) throw new HaltedError(node.id);
+        const r = await claims.claim(key, node.id);
+        if (r.held) {
+          claim = r.claim;
+          return await work(claim.info.token);
+        }
+        const holder = describeHolder(r.by, r.ageMs);
+        if (!(session.opts.wait ?? true)) {
+          throw new ClaimHeldError(`${node.id} is being built by another process: ${holder}`, r.by);
+        }
+        if (!waited) log(`waiting for ${holder}`);
+        waited = true;
+      } catch (e) {
+        if (!(e instanceof HaltedError) && !(e instanceof InterruptedError)) {
+          // with several jobs the error is thrown only once the running items have finished
+          if (jobs > 1 && !halted) log(`failed ${node.id}: ${(e as Error).message}; starting no new item`);
+          halted = true;
+        }
+        throw e;
+      } finally {
+        claim?.release();
+        release();
+      }
+      await claims.waitFree(key, signal);
+      // after waiting, a forced item is still rebuilt: the user asked for this build
+      if (!forced) {
+        const c = await store.check(key, verify);
+        if (c.state === "ok") return { meta: c.meta, built: false };
+      }
     }
   };
 
@@ -138,10 +185,11 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     inputs: { node: Node; meta: EntryMeta }[],
     reasons: string[],
     index: () => Promise<void>,
+    token: string,
   ): Promise<EntryMeta> => {
     const { stage, item } = node;
     log(`run ${node.id}: ${reasons.length ? whyLine(node.id, reasons) : "key changed"}`);
-    const tmp = await store.newTemp();
+    const tmp = await store.newTemp(key, token);
     const t0 = performance.now();
     const notes: Record<string, number> = {};
     let bar: Progress | undefined;
@@ -166,14 +214,13 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       },
       log: (m) => log(`  ${node.id}: ${m}`),
       note: (name, value) => void (notes[name] = value),
-      memo: (k, make) => store.memo(k, make, verify),
+      memo: (k, make) => store.blobs.memo(k, make, ctx.log),
       signal,
     };
     try {
       if (pool) {
         await pool.run({
           cacheDir: session.opts.cacheDir,
-          verify,
           stage: stage.name,
           id: node.id,
           item,

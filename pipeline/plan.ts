@@ -3,12 +3,13 @@
  * and if not, why. An item whose inputs are not fresh cannot have its key computed yet; its
  * reasons then name those inputs (`input stale: preprocess[task=sbu]`).
  */
+import { claimWhere } from "./claims.ts";
 import type { Node, Session } from "./session.ts";
 import type { KeyParts } from "./store.ts";
 import { keyOf } from "./store.ts";
 import { explain, whyLine } from "./why.ts";
 
-export type ItemState = "fresh" | "stale" | "missing" | "corrupt" | "forced";
+export type ItemState = "fresh" | "stale" | "missing" | "corrupt" | "forced" | "building";
 
 export interface PlanItem {
   id: string;
@@ -71,6 +72,10 @@ async function planNode(
   const check = await store.check(key, session.opts.verify ?? false);
   if (session.forced.has(node.stage.name)) return { ...base, key, state: "forced", reasons: ["--force"] };
   if (check.state === "ok") return { ...base, key, state: "fresh", reasons: [], digest: check.meta.digest };
+  const claim = await session.claims.read(key);
+  if (claim && !claim.stale) {
+    return { ...base, key, state: "building", reasons: [`on ${claimWhere(claim.info, claim.ageMs)}`] };
+  }
   if (check.state === "corrupt") return { ...base, key, state: "corrupt", reasons: [check.problem] };
   if (!prev) return { ...base, key, state: "missing", reasons: ["never built"] };
   if (prev.key === key) return { ...base, key, state: "missing", reasons: ["entry deleted from the cache"] };

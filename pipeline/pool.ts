@@ -11,7 +11,6 @@ export interface WorkerJob {
   /** module URL exporting `STAGES: Stage[]` */
   stagesModule: string;
   cacheDir: string;
-  verify: boolean;
   stage: string;
   id: string;
   item: Item;

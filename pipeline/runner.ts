@@ -10,7 +10,8 @@
 import { buildDag, dagMermaid, formatDag } from "./dag.ts";
 import { InterruptedError } from "../core/errors.ts";
 import { type Executor, executor, HaltedError, type RunSummary } from "./execute.ts";
-import { acquireLock } from "./lock.ts";
+import type { BadBlob } from "./blobs.ts";
+import { describeHolder, type Holder } from "./claims.ts";
 import { formatPlan, plan, type PlanItem } from "./plan.ts";
 import { whyLine } from "./why.ts";
 import { openSession, type RunnerOptions, type Session } from "./session.ts";
@@ -30,14 +31,15 @@ export interface ReproduceResult extends RunSummary {
 export async function reproduce(opts: RunnerOptions): Promise<ReproduceResult> {
   const session = openSession(opts);
   if (opts.dryRun) return await dryRun(session);
-  const release = await acquireLock(opts.cacheDir, session.log);
+  // no cache-wide lock: each key is claimed by whoever builds it (pipeline/claims.ts)
+  const release = () => session.claims.releaseAll();
   const controller = new AbortController();
   const stopSignals = (opts.handleSignals ?? true) ? listenSignals(controller, session, release) : () => {};
   const onOuter = () => controller.abort();
   opts.signal?.addEventListener("abort", onOuter);
   if (opts.signal?.aborted) controller.abort();
   try {
-    const cleaned = await session.store.cleanTemp();
+    const cleaned = await session.store.cleanTemp((key) => session.claims.tokenOnDisk(key));
     if (cleaned > 0) session.log(`removed ${cleaned} unfinished temp dir(s) left by an interrupted run`);
     const ex = executor(session, controller.signal);
     const entries: Record<string, string> = {};
@@ -135,11 +137,32 @@ function listenSignals(controller: AbortController, session: Session, release: (
   };
 }
 
-/** Every stage's items (and the inputs they reach) with their state and reasons; takes no lock. */
-export async function status(opts: RunnerOptions): Promise<{ items: PlanItem[]; text: string }> {
+/**
+ * Every stage's items (and the inputs they reach) with their state and reasons, and the items
+ * being built right now and where; with `verify`, every memo blob is checked too. Read-only.
+ */
+export async function status(
+  opts: RunnerOptions,
+): Promise<{ items: PlanItem[]; text: string; building: Holder[]; badBlobs?: BadBlob[] }> {
   const session = openSession({ ...opts, force: false, dryRun: true });
   const items = await plan(session, session.targets);
-  return { items, text: formatPlan(items, session.dag.order.map((s) => s.name)) };
+  const building = await session.claims.list();
+  const lines = [formatPlan(items, session.dag.order.map((s) => s.name))];
+  if (building.length) {
+    lines.push(`building now (${building.length}):`);
+    for (const b of building) {
+      lines.push(
+        `  ${describeHolder(b.info, b.ageMs)}${b.stale ? " — stale: the next run takes it over" : ""}`,
+      );
+    }
+  }
+  if (!opts.verify) return { items, text: lines.join("\n"), building };
+  const blobs = await session.store.blobs.verify();
+  lines.push(`memo blobs: ${blobs.checked} checked, ${blobs.bad.length} corrupt`);
+  for (const b of blobs.bad) {
+    lines.push(`  corrupt blob ${b.name} (${b.key}): ${b.problem}; re-made when next used`);
+  }
+  return { items, text: lines.join("\n"), building, badBlobs: blobs.bad };
 }
 
 /** The static DAG as text (with item counts when params are given) and as mermaid. */

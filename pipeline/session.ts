@@ -7,6 +7,7 @@ import { pick, resolveParams } from "./config.ts";
 import { ancestors, buildDag, type Dag } from "./dag.ts";
 import { DagError, UsageError } from "../core/errors.ts";
 import { codeFileHash } from "./canon.ts";
+import { Claims, type ClaimTiming } from "./claims.ts";
 import { itemId } from "./items.ts";
 import { type Progress, progress as terminalProgress } from "../core/progress.ts";
 import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
@@ -49,6 +50,13 @@ export interface RunnerOptions {
    * items in a worker that imports it. Without it, items overlap in this thread (async stages only).
    */
   stagesModule?: string;
+  /**
+   * When a key to build is claimed by another live builder: wait for it and use its entry
+   * (default), or throw ClaimHeldError (exit 75) at once with `wait: false`.
+   */
+  wait?: boolean;
+  /** claim heartbeat period and takeover timeout (pipeline/claims.ts; tests shorten them) */
+  claimTiming?: Partial<ClaimTiming>;
 }
 
 export interface Node {
@@ -62,6 +70,8 @@ export interface Session {
   dag: Dag;
   params: Params;
   store: Store;
+  /** who builds which key, across every process sharing the cache */
+  claims: Claims;
   log: (line: string) => void;
   progress: (label: string, total: number) => Progress;
   /** target nodes in DAG order */
@@ -141,13 +151,15 @@ export function openSession(opts: RunnerOptions): Session {
     return p;
   };
   const inputsMemo = new Map<string, Node[]>();
+  const log = opts.log ?? defaultLog;
 
   return {
     opts,
     dag,
     params,
     store: openStore(opts.cacheDir),
-    log: opts.log ?? defaultLog,
+    claims: new Claims(opts.cacheDir, { warn: log, timing: opts.claimTiming }),
+    log,
     progress: opts.progress ?? ((label, total) => terminalProgress(label, total)),
     targets,
     forced: opts.force ? selected : new Set(),

@@ -2,12 +2,16 @@
  * The content-addressed cache store (DVC's habit, DESIGN.md §4):
  *   entries/<key>/            one finished item: its files + _entry.json (whole or absent)
  *   index/<stage>/<item>.json the last key of each (stage, item), so `status` can say why
- *   blobs/<sha256(memo key)>  RunContext.memo values
- *   tmp/                      work in progress; emptied by the next runner that takes the lock
+ *   blobs/<sha256(memo key)>  RunContext.memo values, each with its digest (pipeline/blobs.ts)
+ *   claims/<key>              who is building a key right now (pipeline/claims.ts)
+ *   tmp/                      work in progress: i-<key>-<claim token>/ per item being built
  * An entry is written in tmp/, every file fsynced, then renamed into entries/: a crash leaves
  * only tmp/ debris, never a partial entry.
  */
 import { join, relative, sep } from "node:path";
+import { hostname } from "node:os";
+import { type Blobs, openBlobs } from "./blobs.ts";
+import { replaceAtomic, syncDir, writeAllSync } from "./durable.ts";
 import { canonicalJson, hashFile, sha256Hex } from "./hash.ts";
 import { itemFileName } from "./items.ts";
 import type { Item, Params } from "./stage.ts";
@@ -96,15 +100,6 @@ async function hashAndSync(path: string): Promise<string> {
   return h;
 }
 
-async function syncDir(path: string): Promise<void> {
-  try {
-    using d = await Deno.open(path, { read: true });
-    await d.sync();
-  } catch {
-    // some platforms cannot open a directory for fsync; the rename is still atomic
-  }
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -128,22 +123,33 @@ export async function manifest(dir: string, sync = true): Promise<Record<string,
   return files;
 }
 
+/** How old (ms) a temp file not tied to a claim must be before cleanTemp calls it debris. */
+const LOOSE_TEMP_MS = 10 * 60_000;
+
+/** A claim-bound temp dir: `i-<key>-<claim token>`. */
+const ITEM_TEMP = /^i-([0-9a-f]{64})-(.+)$/;
+
 export interface Store {
   dir: string;
   entryDir(key: string): string;
-  /** a fresh empty directory under tmp/ */
-  newTemp(): Promise<string>;
-  /** remove tmp/ debris left by a crashed or killed runner; returns how many were removed */
-  cleanTemp(): Promise<number>;
+  /** a fresh empty directory under tmp/ for building `key` under the claim with `token` */
+  newTemp(key: string, token: string): Promise<string>;
+  /**
+   * Remove tmp/ debris: item temp dirs whose claim (`claimToken(key)`) is gone or another's, and
+   * loose temp files older than 10 minutes. Others' work in progress is left alone (many
+   * coordinators share a cache). With `key`, only that key's item temp dirs. Returns how many.
+   */
+  cleanTemp(claimToken: (key: string) => string | undefined, key?: string): Promise<number>;
   /** hash + fsync `tmp`'s files, write _entry.json and rename it to entries/<key> */
   commit(tmp: string, meta: Omit<EntryMeta, "files" | "digest">): Promise<EntryMeta>;
   /** is entries/<key> whole? stat every file; re-hash where the stat differs or when `full` */
   check(key: string, full: boolean): Promise<CheckResult>;
-  /** move a (corrupt) entry out of the way */
+  /** move a (corrupt) entry out of the way and delete it */
   discard(key: string): Promise<void>;
   readIndex(stage: string, item: Item): Promise<IndexRecord | undefined>;
   writeIndex(stage: string, item: Item, rec: IndexRecord): Promise<void>;
-  memo(key: string, make: () => Promise<Uint8Array>, full: boolean): Promise<Uint8Array>;
+  /** RunContext.memo (pipeline/blobs.ts) */
+  blobs: Blobs;
 }
 
 /** Open (create) the store at `dir`. */
@@ -151,27 +157,19 @@ export function openStore(dir: string): Store {
   const entries = join(dir, "entries");
   const tmpRoot = join(dir, "tmp");
   const index = join(dir, "index");
-  const blobs = join(dir, "blobs");
   const entryDir = (key: string) => join(entries, key);
-
-  const newTemp = async () => {
-    await Deno.mkdir(tmpRoot, { recursive: true });
-    return await Deno.makeTempDir({ dir: tmpRoot, prefix: `${Deno.pid}-` });
-  };
+  // loose temp names carry host and pid: unique across every process sharing the cache
+  const loose = (kind: string) => join(tmpRoot, `${kind}-${hostname()}-${Deno.pid}-${crypto.randomUUID()}`);
 
   const writeAtomic = async (path: string, data: Uint8Array) => {
     await Deno.mkdir(tmpRoot, { recursive: true });
-    const tmp = await Deno.makeTempFile({ dir: tmpRoot, prefix: `${Deno.pid}-` });
-    using f = await Deno.open(tmp, { write: true, truncate: true });
-    let off = 0;
-    while (off < data.length) off += await f.write(data.subarray(off));
-    await f.sync();
-    await Deno.rename(tmp, path);
+    await replaceAtomic(path, loose("w"), data);
   };
 
   const discard = async (key: string) => {
     // rename first so that a crash mid-delete leaves debris in tmp/, not a half entry
-    const dest = join(await newTemp(), "discarded");
+    await Deno.mkdir(tmpRoot, { recursive: true });
+    const dest = loose("d");
     await Deno.rename(entryDir(key), dest);
     await Deno.remove(dest, { recursive: true });
   };
@@ -179,13 +177,30 @@ export function openStore(dir: string): Store {
   return {
     dir,
     entryDir,
-    newTemp,
-    async cleanTemp() {
+    async newTemp(key, token) {
+      await Deno.mkdir(tmpRoot, { recursive: true });
+      const path = join(tmpRoot, `i-${key}-${token}`);
+      await Deno.mkdir(path);
+      return path;
+    },
+    async cleanTemp(claimToken, key) {
       let n = 0;
+      const now = Date.now();
       try {
         for await (const e of Deno.readDir(tmpRoot)) {
-          await Deno.remove(join(tmpRoot, e.name), { recursive: true });
-          n++;
+          const p = join(tmpRoot, e.name);
+          const m = ITEM_TEMP.exec(e.name);
+          if (key !== undefined && m?.[1] !== key) continue;
+          const debris = m
+            ? claimToken(m[1]) !== m[2]
+            : now - ((await Deno.lstat(p).catch(() => undefined))?.mtime?.getTime() ?? now) > LOOSE_TEMP_MS;
+          if (!debris) continue;
+          try {
+            await Deno.remove(p, { recursive: true });
+            n++;
+          } catch (err) {
+            if (!(err instanceof Deno.errors.NotFound)) throw err; // another cleaner was first
+          }
         }
       } catch (e) {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
@@ -198,12 +213,21 @@ export function openStore(dir: string): Store {
       }
       const files = await manifest(tmp);
       const meta: EntryMeta = { ...partial, files, digest: filesDigest(files) };
-      await writeAtomicIn(tmp, ENTRY_META, new TextEncoder().encode(JSON.stringify(meta, null, 1)));
-      await syncDir(tmp);
+      using f = await Deno.open(join(tmp, ENTRY_META), { write: true, createNew: true });
+      await writeAllSync(f, new TextEncoder().encode(JSON.stringify(meta, null, 1)));
+      for (const sub of await listDirs(tmp)) await syncDir(sub);
       await Deno.mkdir(entries, { recursive: true });
       const dest = entryDir(meta.key);
       if (await exists(dest)) await discard(meta.key);
-      await Deno.rename(tmp, dest);
+      try {
+        await Deno.rename(tmp, dest);
+      } catch (e) {
+        // a --force twin committed the same key first: keep theirs if whole
+        const theirs = await this.check(meta.key, false);
+        if (theirs.state !== "ok") throw e;
+        await Deno.remove(tmp, { recursive: true });
+        return theirs.meta;
+      }
       await syncDir(entries);
       return meta;
     },
@@ -258,31 +282,13 @@ export function openStore(dir: string): Store {
       const path = join(index, stage, `${itemFileName(item)}.json`);
       await writeAtomic(path, new TextEncoder().encode(JSON.stringify(rec, null, 1)));
     },
-    async memo(key, make, full) {
-      const h = sha256Hex(key);
-      const blob = join(blobs, h);
-      const side = `${blob}.json`;
-      try {
-        const rec = JSON.parse(await Deno.readTextFile(side)) as { size: number; sha256: string };
-        const bytes = await Deno.readFile(blob);
-        if (bytes.length === rec.size && (!full || sha256Hex(bytes) === rec.sha256)) return bytes;
-      } catch {
-        // absent or unreadable: recompute below
-      }
-      const bytes = await make();
-      await Deno.mkdir(blobs, { recursive: true });
-      await writeAtomic(blob, bytes);
-      const rec = { key, size: bytes.length, sha256: sha256Hex(bytes) };
-      await writeAtomic(side, new TextEncoder().encode(JSON.stringify(rec)));
-      return bytes;
-    },
+    blobs: openBlobs(join(dir, "blobs"), writeAtomic),
   };
 }
 
-async function writeAtomicIn(dir: string, name: string, data: Uint8Array): Promise<void> {
-  const path = join(dir, name);
-  using f = await Deno.open(path, { write: true, create: true, truncate: true });
-  let off = 0;
-  while (off < data.length) off += await f.write(data.subarray(off));
-  await f.sync();
+/** `dir` and every directory under it. */
+async function listDirs(dir: string, out: string[] = []): Promise<string[]> {
+  out.push(dir);
+  for await (const e of Deno.readDir(dir)) if (e.isDirectory) await listDirs(join(dir, e.name), out);
+  return out;
 }

@@ -39,7 +39,7 @@ async function run(job: WorkerJob): Promise<void> {
     progress: (done, total, label) => send({ type: "progress", done, total, label }),
     log: (message) => send({ type: "log", message }),
     note: (name, value) => send({ type: "note", name, value }),
-    memo: (k, make) => s.memo(k, make, job.verify),
+    memo: (k, make) => s.blobs.memo(k, make, ctx.log),
     signal: current.signal,
   };
   await stage.run(ctx);

@@ -1,106 +1,50 @@
 /**
- * The runner as a real process: `kill -9` mid-write, a second runner on a locked cache, SIGINT,
- * and the CLI's usage errors (exit 2, one line).
+ * The runner as a real process: `kill -9` mid-write (its claim taken over after the heartbeat
+ * timeout), SIGINT, and the CLI's usage errors (exit 2, one line). Claims between concurrent
+ * runners: tests/pipeline_claims_test.ts.
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch, assertRejects } from "./pipeline_assert.ts";
-import { LockError } from "../core/errors.ts";
-import { reproduce } from "../pipeline/runner.ts";
-import { ENTRY_META } from "../pipeline/store.ts";
-import { TOY_PROFILES, TOY_SCHEMA, toyStages } from "./fixtures/pipeline/toy.ts";
+import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
+import { assertWholeEntries, spawnChild, text, waitFor } from "./fixtures/pipeline/procs.ts";
 
-const CHILD = new URL("./fixtures/pipeline/child_runner.ts", import.meta.url).pathname;
 const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
 
-function spawnChild(cacheDir: string, slowTask = "", marker = ""): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CHILD, cacheDir, slowTask, marker],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function waitFor(path: string, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`timed out waiting for ${path}`);
-}
-
-/** Every directory in entries/ is whole: its _entry.json exists and lists exactly its files. */
-async function assertWholeEntries(cacheDir: string): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const e of Deno.readDir(join(cacheDir, "entries"))) {
-    const meta = JSON.parse(await Deno.readTextFile(join(cacheDir, "entries", e.name, ENTRY_META)));
-    for (const [rel, rec] of Object.entries(meta.files as Record<string, { size: number }>)) {
-      assertEquals((await Deno.stat(join(cacheDir, "entries", e.name, rel))).size, rec.size);
-    }
-    ids.push(meta.itemId);
-  }
-  return ids.sort();
-}
-
-const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-Deno.test("pipeline process: kill -9 mid-write leaves no partial entry; the next run completes", async () => {
+Deno.test("pipeline process (d): kill -9 mid-write leaves no partial entry; its claim is taken over after the heartbeat timeout", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alignsam-kill-" });
   const cache = join(dir, "cache");
   const marker = join(dir, "writing");
-  const child = spawnChild(cache, "b", marker);
+  const timing = { TOY_HEARTBEAT_MS: "200", TOY_STALE_MS: "2500" };
+  const child = spawnChild(cache, "b", marker, timing);
   await waitFor(marker);
   child.kill("SIGKILL");
+  const killedAt = Date.now();
   const out = await child.output();
   assertEquals(out.signal, "SIGKILL");
   // finished siblings survive; the item being written is nowhere in entries/
   const kept = await assertWholeEntries(cache);
   assertEquals(kept, ["double[task=a]", "source[task=a]", "source[task=b]"]);
   assert([...Deno.readDirSync(join(cache, "tmp"))].length > 0, "the killed write left its temp dir");
-  const again = await spawnChild(cache).output();
+  const claims = [...Deno.readDirSync(join(cache, "claims"))].map((e) => e.name);
+  assertEquals(claims.length, 1, "the killed builder's claim is still there");
+  const again = await spawnChild(cache, "", "", timing).output();
+  const tookMs = Date.now() - killedAt;
   const err = text(again.stderr);
   assertEquals(again.code, 0, err);
-  assertMatch(err, /taking over stale lock .*pid \d+/);
-  assertMatch(err, /removed 1 unfinished temp dir/);
+  assertMatch(err, new RegExp(`waiting for double\\[task=b\\] on host .*, pid ${child.pid}`));
+  assertMatch(
+    err,
+    new RegExp(`taking over the claim of double\\[task=b\\] on host .*, pid ${child.pid}, heartbeat`),
+  );
+  assertMatch(err, /removed the unfinished temp dir of double\[task=b\]/);
+  assert(tookMs >= 2500, `taken over only after the timeout (${tookMs} ms after the kill)`);
   assertEquals(JSON.parse(text(again.stdout)).ran, ["double[task=b]", "sum"]);
   assertEquals((await assertWholeEntries(cache)).length, 5);
   assertEquals([...Deno.readDirSync(join(cache, "tmp"))].length, 0);
+  assertEquals([...Deno.readDirSync(join(cache, "claims"))].length, 0, "every claim released");
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("pipeline process: a second runner on a locked cache gets the lock message naming the pid", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "alignsam-lock-" });
-  const cache = join(dir, "cache");
-  const marker = join(dir, "writing");
-  const child = spawnChild(cache, "a", marker);
-  await waitFor(marker);
-  const e = await assertRejects(
-    () =>
-      reproduce({
-        stages: toyStages({ runs: [] }),
-        schema: TOY_SCHEMA,
-        profiles: TOY_PROFILES,
-        profile: "base",
-        root: ".",
-        cacheDir: cache,
-        handleSignals: false,
-        log: () => {},
-      }),
-    LockError,
-    `is locked by pid ${child.pid}`,
-  );
-  assertEquals(e.holderPid, child.pid);
-  assertMatch(e.message, /wait for it or remove .*lock if that process is gone/);
-  child.kill("SIGKILL");
-  await child.output();
-  await Deno.remove(dir, { recursive: true });
-});
-
-Deno.test("pipeline process: SIGINT stops after discarding the item in progress and releases the lock", async () => {
+Deno.test("pipeline process: SIGINT stops after discarding the item in progress and releases its claims", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alignsam-int-" });
   const cache = join(dir, "cache");
   const marker = join(dir, "writing");
@@ -112,9 +56,7 @@ Deno.test("pipeline process: SIGINT stops after discarding the item in progress 
   assertMatch(text(out.stderr), /interrupted during double\[task=b\]; its partial output was discarded/);
   assertEquals(await assertWholeEntries(cache), ["double[task=a]", "source[task=a]", "source[task=b]"]);
   assertEquals([...Deno.readDirSync(join(cache, "tmp"))].length, 0);
-  let locked = true;
-  await Deno.stat(join(cache, "lock")).catch(() => locked = false);
-  assert(!locked, "the lock file is released");
+  assertEquals([...Deno.readDirSync(join(cache, "claims"))].length, 0, "every claim released");
   await Deno.remove(dir, { recursive: true });
 });
 
