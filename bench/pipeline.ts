@@ -1,6 +1,7 @@
 /**
  * Runner benchmarks (issue 3): a no-op `reproduce` of a fully cached 200-item DAG (target < 1 s)
- * and the store's hashing throughput on a 100 MB output.
+ * whose stages declare the runner's own source files as code (canonical hashes, issue 13), the
+ * cold and warm cost of those code hashes, and the store's hashing throughput on a 100 MB output.
  */
 import { join } from "node:path";
 import type { BenchRow } from "./row.ts";
@@ -10,6 +11,9 @@ import { TOY_PROFILES, TOY_SCHEMA, wideStages } from "../tests/fixtures/pipeline
 import { BUSY_PROFILES, BUSY_SCHEMA, STAGES as BUSY } from "../tests/fixtures/pipeline/busy.ts";
 
 const TOY_CLI = new URL("../tests/fixtures/pipeline/toy_cli.ts", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
+/** the runner's own files as the wide stages' code: real TypeScript for the canonical hashes */
+const CODE = [...Deno.readDirSync(join(ROOT, "pipeline"))].map((e) => `pipeline/${e.name}`).sort();
 const quiet = { tick() {}, update() {}, done() {} };
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -47,11 +51,11 @@ export async function bench(): Promise<BenchRow[]> {
   const dir = await Deno.makeTempDir({ prefix: "alignsam-bench-" });
   try {
     const opts: RunnerOptions = {
-      stages: wideStages(200),
+      stages: wideStages(200, CODE),
       schema: TOY_SCHEMA,
       profiles: TOY_PROFILES,
       profile: "base",
-      root: dir,
+      root: ROOT,
       cacheDir: join(dir, "cache"),
       log: () => {},
       progress: () => quiet,
@@ -68,8 +72,8 @@ export async function bench(): Promise<BenchRow[]> {
     // the whole command as a user runs it: process start, module load, config, no-op run
     const cliMs = await timed(async () => {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", TOY_CLI, dir, "reproduce", "--profile", "base"],
-        env: { ALIGNSAM_CACHE: opts.cacheDir, TOY_WIDE: "200" },
+        args: ["run", "-A", TOY_CLI, ROOT, "reproduce", "--profile", "base"],
+        env: { ALIGNSAM_CACHE: opts.cacheDir, TOY_WIDE: "200", TOY_CODE: CODE.join(",") },
         stdout: "null",
         stderr: "piped",
       }).output();
@@ -77,6 +81,17 @@ export async function bench(): Promise<BenchRow[]> {
       if (!out.success || !err.includes("0 item(s) built, 200 cached")) throw new Error(`cli no-op: ${err}`);
     });
     const verify = await timed(() => reproduce({ ...opts, verify: true }));
+    // code hashes in a fresh process: with the memo of the cache above, and with an empty one
+    const codeMs = async (cacheDir: string) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", CODE_HASH_SCRIPT, cacheDir, ...CODE.map((c) => join(ROOT, c))],
+        stdout: "piped",
+      }).output();
+      if (!out.success) throw new Error("code hash script failed");
+      return Number(new TextDecoder().decode(out.stdout));
+    };
+    const warmCode = await codeMs(opts.cacheDir);
+    const coldCode = await codeMs(join(dir, "empty-cache"));
 
     const big = join(dir, "big");
     await Deno.mkdir(big);
@@ -117,6 +132,18 @@ export async function bench(): Promise<BenchRow[]> {
         ok: cliMs < 1000,
       },
       { area: "pipeline", what: "status, 200 cached items", value: st, unit: "ms" },
+      {
+        area: "pipeline",
+        what: `code hashes of ${CODE.length} files, memoised (fresh process)`,
+        value: warmCode,
+        unit: "ms",
+      },
+      {
+        area: "pipeline",
+        what: `code hashes of ${CODE.length} files, cold (TypeScript load + canonical print)`,
+        value: coldCode,
+        unit: "ms",
+      },
       { area: "pipeline", what: "no-op reproduce --verify (re-hash all)", value: verify, unit: "ms" },
       { area: "pipeline", what: "store hashing, 100 MB output", value: mb / (hashMs / 1000), unit: "MB/s" },
       {
@@ -138,3 +165,12 @@ export async function bench(): Promise<BenchRow[]> {
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** `deno eval` body: time codeFileHash over argv[1..] with memo dir argv[0]; prints ms. */
+const CODE_HASH_SCRIPT = `
+import { codeFileHash } from ${JSON.stringify(new URL("../pipeline/canon.ts", import.meta.url).href)};
+const [memo, ...files] = Deno.args;
+const t0 = performance.now();
+for (const f of files) await codeFileHash(f, memo);
+console.log(performance.now() - t0);
+`;

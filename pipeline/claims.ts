@@ -1,8 +1,8 @@
 /**
  * Per-key claims (issue 13 point 2): many coordinators and SLURM jobs share one cache, and a key
  * is built by whoever claims it first. A claim is `<cache>/claims/<key>`, a JSON file created
- * whole and atomically (written aside, fsynced, then hard-linked into place: link fails if the
- * name exists, on NFS too) holding the builder's host, pid and SLURM job id; its mtime is the
+ * whole and atomically (written aside, then hard-linked into place: link fails if the name
+ * exists, on NFS too) holding the builder's host, pid and SLURM job id; its mtime is the
  * heartbeat. A heartbeat thread (pipeline/heartbeat.ts) touches it every `heartbeatMs`, even
  * while a stage blocks the main thread; a claim whose heartbeat is older than `staleMs` (a killed
  * builder, a lost node) is taken over with a warning. Hosts' clocks must agree to well within
@@ -15,7 +15,6 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { syncDir, writeNewSynced } from "./durable.ts";
 
 export interface ClaimInfo {
   key: string;
@@ -44,6 +43,8 @@ export interface Claim {
   info: ClaimInfo;
   /** drop the claim (idempotent; synchronous, so exit paths can call it) */
   release(): void;
+  /** refresh the heartbeat now (the heartbeat thread also does, every heartbeatMs) */
+  heartbeat(): void;
 }
 
 export type ClaimResult =
@@ -119,11 +120,12 @@ export class Claims {
       started: new Date().toISOString(),
     };
     const aside = join(this.dir, `.${key}.${info.token}`);
-    await writeNewSynced(aside, new TextEncoder().encode(JSON.stringify(info)));
+    // no fsync: a claim need not outlive a crash of its host (its builder dies with it); the
+    // link alone makes it appear whole and at most once
+    await Deno.writeTextFile(aside, JSON.stringify(info), { createNew: true });
     try {
       for (let attempt = 0; attempt < 8; attempt++) {
         if (await linkExclusive(aside, path)) {
-          await syncDir(this.dir);
           return { held: true, claim: this.#hold(info, path) };
         }
         const cur = await this.read(key);
@@ -195,7 +197,14 @@ export class Claims {
     this.#held.set(info.key, { info, path });
     this.#heart ??= this.#startHeart();
     this.#heart.postMessage({ type: "add", path, token: info.token, everyMs: this.timing.heartbeatMs });
-    return { info, release: () => this.#release(info.key) };
+    return {
+      info,
+      release: () => this.#release(info.key),
+      heartbeat: () => {
+        const now = new Date();
+        if (this.#held.has(info.key)) Deno.utimeSync(path, now, now);
+      },
+    };
   }
 
   #release(key: string): void {

@@ -28,8 +28,16 @@ export async function syncDir(path: string): Promise<void> {
   }
 }
 
-/** Replace `path` atomically: write `tmp` (a fresh name), fsync, rename over `path`, fsync its dir. */
-export async function replaceAtomic(path: string, tmp: string, data: Uint8Array): Promise<void> {
+/**
+ * Replace `path` atomically: write `tmp` (a fresh name), fsync, rename over `path`; with
+ * `syncParent`, fsync its directory too (content others build on; not for mere bookkeeping).
+ */
+export async function replaceAtomic(
+  path: string,
+  tmp: string,
+  data: Uint8Array,
+  syncParent = true,
+): Promise<void> {
   try {
     await writeNewSynced(tmp, data);
     await Deno.rename(tmp, path);
@@ -37,5 +45,5 @@ export async function replaceAtomic(path: string, tmp: string, data: Uint8Array)
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
-  await syncDir(dirname(path));
+  if (syncParent) await syncDir(dirname(path));
 }

@@ -161,9 +161,9 @@ export function openStore(dir: string): Store {
   // loose temp names carry host and pid: unique across every process sharing the cache
   const loose = (kind: string) => join(tmpRoot, `${kind}-${hostname()}-${Deno.pid}-${crypto.randomUUID()}`);
 
-  const writeAtomic = async (path: string, data: Uint8Array) => {
+  const writeAtomic = async (path: string, data: Uint8Array, syncParent = true) => {
     await Deno.mkdir(tmpRoot, { recursive: true });
-    await replaceAtomic(path, loose("w"), data);
+    await replaceAtomic(path, loose("w"), data, syncParent);
   };
 
   const discard = async (key: string) => {
@@ -280,7 +280,8 @@ export function openStore(dir: string): Store {
     async writeIndex(stage, item, rec) {
       await Deno.mkdir(join(index, stage), { recursive: true });
       const path = join(index, stage, `${itemFileName(item)}.json`);
-      await writeAtomic(path, new TextEncoder().encode(JSON.stringify(rec, null, 1)));
+      // the index only explains staleness: a lost update costs a vaguer `why`, not a wrong entry
+      await writeAtomic(path, new TextEncoder().encode(JSON.stringify(rec, null, 1)), false);
     },
     blobs: openBlobs(join(dir, "blobs"), writeAtomic),
   };
