@@ -166,6 +166,12 @@ export const preprocessStage: Stage = {
       manifest[split].sort((a, b) => (a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0));
     }
     for (const s of manifest.skipped) ctx.log(`skipped ${s.path}: ${s.reason}`);
+    // data-root-relative, like `sources`: the manifest feeds keys, which must not name this machine's folders
+    const root = td.root.path;
+    manifest.skipped = manifest.skipped.map((s) => ({
+      path: relative(root, s.path),
+      reason: s.reason.replaceAll(`${root}/`, ""),
+    }));
     await Deno.writeTextFile(join(ctx.outDir, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
   },
 };
