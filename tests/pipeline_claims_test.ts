@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
 import { Claims } from "../pipeline/claims.ts";
 import { status } from "../pipeline/runner.ts";
-import { TOY_PROFILES, TOY_SCHEMA, toyStages } from "./fixtures/pipeline/toy.ts";
-import { assertWholeEntries, spawnChild, text, waitFor } from "./fixtures/pipeline/procs.ts";
+import { toyRunnerOptions } from "./fixtures/pipeline/toy.ts";
+import { assertWholeEntries, spawnChild, startSlowChild, text } from "./fixtures/pipeline/procs.ts";
 
 const KEY = "a".repeat(64);
 
@@ -95,19 +95,8 @@ Deno.test("claims (c): two runners started at once on one cache build every key 
 });
 
 Deno.test("claims: status names the item being built and where; --no-wait refuses with exit 75", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "alignsam-busy-" });
-  const cache = join(dir, "cache");
-  const marker = join(dir, "writing");
-  const child = spawnChild(cache, "b", marker);
-  await waitFor(marker);
-  const st = await status({
-    stages: toyStages({ runs: [] }),
-    schema: TOY_SCHEMA,
-    profiles: TOY_PROFILES,
-    profile: "base",
-    root: ".",
-    cacheDir: cache,
-  });
+  const { dir, cache, child } = await startSlowChild("alignsam-busy-");
+  const st = await status(toyRunnerOptions(dir, { cacheDir: cache }));
   const where = `host [^,]+, pid ${child.pid}, heartbeat [\\d.]+ s ago`;
   assertMatch(st.text, new RegExp(`\n {2}building double\\[task=b\\]: on ${where}\n`));
   assertMatch(st.text, new RegExp(`building now \\(1\\):\n {2}double\\[task=b\\] on ${where}$`));

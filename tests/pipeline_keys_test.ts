@@ -10,10 +10,8 @@ import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import { openSession } from "../pipeline/session.ts";
 import type { RunContext } from "../pipeline/stage.ts";
 import { ENTRY_META } from "../pipeline/store.ts";
-import { TOY_PROFILES, TOY_SCHEMA, toyStages } from "./fixtures/pipeline/toy.ts";
+import { toyRunnerOptions, toyStages } from "./fixtures/pipeline/toy.ts";
 import { CONFIG, STAGES } from "../stages/mod.ts";
-
-const quiet = { tick() {}, update() {}, done() {} };
 
 const SOURCE = `/** The toy source's code. */
 import { join } from "node:path";
@@ -41,17 +39,10 @@ export function f(
 const SOURCE_ONE_TOKEN = SOURCE.replace("export const v = 1;", "export const v = 2;");
 
 function toyOpts(root: string, cacheDir: string): RunnerOptions {
-  return {
+  return toyRunnerOptions(root, {
     stages: toyStages({ runs: [], sourceCode: "src/source_code.ts" }),
-    schema: TOY_SCHEMA,
-    profiles: TOY_PROFILES,
-    profile: "base",
-    root,
     cacheDir,
-    log: () => {},
-    progress: () => quiet,
-    handleSignals: false,
-  };
+  });
 }
 
 async function toyRoot(prefix: string): Promise<string> {

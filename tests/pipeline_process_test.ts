@@ -5,17 +5,13 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
-import { assertWholeEntries, spawnChild, text, waitFor } from "./fixtures/pipeline/procs.ts";
+import { assertWholeEntries, spawnChild, startSlowChild, text } from "./fixtures/pipeline/procs.ts";
 
 const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
 
 Deno.test("pipeline process (d): kill -9 mid-write leaves no partial entry; its claim is taken over after the heartbeat timeout", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "alignsam-kill-" });
-  const cache = join(dir, "cache");
-  const marker = join(dir, "writing");
   const timing = { TOY_HEARTBEAT_MS: "200", TOY_STALE_MS: "2500" };
-  const child = spawnChild(cache, "b", marker, timing);
-  await waitFor(marker);
+  const { dir, cache, child } = await startSlowChild("alignsam-kill-", timing);
   child.kill("SIGKILL");
   const killedAt = Date.now();
   const out = await child.output();
@@ -45,11 +41,7 @@ Deno.test("pipeline process (d): kill -9 mid-write leaves no partial entry; its 
 });
 
 Deno.test("pipeline process: SIGINT stops after discarding the item in progress and releases its claims", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "alignsam-int-" });
-  const cache = join(dir, "cache");
-  const marker = join(dir, "writing");
-  const child = spawnChild(cache, "b", marker);
-  await waitFor(marker);
+  const { dir, cache, child } = await startSlowChild("alignsam-int-");
   child.kill("SIGINT");
   const out = await child.output();
   assertEquals(out.code, 130, text(out.stderr));

@@ -4,25 +4,18 @@ import { join } from "node:path";
 import { DagError, UsageError } from "../core/errors.ts";
 import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
 import type { Stage } from "../pipeline/stage.ts";
-import { TOY_PROFILES, TOY_SCHEMA, toyStages } from "./fixtures/pipeline/toy.ts";
+import { toyRunnerOptions, toyStages } from "./fixtures/pipeline/toy.ts";
 
 async function setup(extra: Partial<RunnerOptions> = {}) {
   const root = await Deno.makeTempDir({ prefix: "alignsam-root-" });
   await Deno.writeTextFile(join(root, "source_code.ts"), "export const v = 1;\n");
   const runs: string[] = [];
   const logs: string[] = [];
-  const opts: RunnerOptions = {
+  const opts = toyRunnerOptions(root, {
     stages: toyStages({ runs, sourceCode: "source_code.ts" }),
-    schema: TOY_SCHEMA,
-    profiles: TOY_PROFILES,
-    profile: "base",
-    root,
-    cacheDir: join(root, "cache"),
     log: (l) => logs.push(l),
-    progress: () => ({ tick() {}, update() {}, done() {} }),
-    handleSignals: false,
     ...extra,
-  };
+  });
   const run = async (o: Partial<RunnerOptions> = {}) => {
     runs.length = 0;
     const res = await reproduce({ ...opts, ...o });

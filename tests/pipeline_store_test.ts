@@ -4,27 +4,15 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
-import { reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
+import { reproduce, status } from "../pipeline/runner.ts";
 import { sha256Hex } from "../pipeline/hash.ts";
 import { openStore } from "../pipeline/store.ts";
 import type { RunContext } from "../pipeline/stage.ts";
-import { TOY_PROFILES, TOY_SCHEMA, toyStages } from "./fixtures/pipeline/toy.ts";
-
-const quiet = { tick() {}, update() {}, done() {} };
+import { toyRunnerOptions, toyStages } from "./fixtures/pipeline/toy.ts";
 
 async function toyRun(logs: string[], stages = toyStages({ runs: [] })) {
   const root = await Deno.makeTempDir({ prefix: "alignsam-store-" });
-  const opts: RunnerOptions = {
-    stages,
-    schema: TOY_SCHEMA,
-    profiles: TOY_PROFILES,
-    profile: "base",
-    root,
-    cacheDir: join(root, "cache"),
-    log: (l) => logs.push(l),
-    progress: () => quiet,
-    handleSignals: false,
-  };
+  const opts = toyRunnerOptions(root, { stages, log: (l) => logs.push(l) });
   return { root, opts, cache: opts.cacheDir };
 }
 
