@@ -285,10 +285,20 @@ async function linkExclusive(from: string, to: string): Promise<boolean> {
     await Deno.link(from, to);
     return true;
   } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-    // NFS: a retransmitted LINK can fail although the first one worked; then `from` has 2 links
-    const st = await Deno.stat(from);
-    return (st.nlink ?? 1) >= 2;
+    if (e instanceof Deno.errors.AlreadyExists) {
+      // NFS: a retransmitted LINK can fail although the first one worked; then `from` has 2 links
+      const st = await Deno.stat(from);
+      return (st.nlink ?? 1) >= 2;
+    }
+    // a filesystem without hard links (some FUSE or SMB mounts): exclusive create, then copy in;
+    // a reader catching it empty sees an unreadable claim, aged by its fresh mtime
+    try {
+      await Deno.writeFile(to, await Deno.readFile(from), { createNew: true });
+      return true;
+    } catch (e2) {
+      if (e2 instanceof Deno.errors.AlreadyExists) return false;
+      throw e2;
+    }
   }
 }
 
