@@ -14,7 +14,7 @@
  * if (r.held) { try { build(); } finally { r.claim.release(); } } else console.log(describeHolder(r.by));
  */
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 
 export interface ClaimInfo {
   key: string;
@@ -262,7 +262,8 @@ export class Claims {
    * link it back.
    */
   async #remove(path: string, token: string): Promise<void> {
-    const grave = `${path}.stale-${crypto.randomUUID()}`;
+    // dot-named like the aside files: list() and status skip it
+    const grave = join(this.dir, `.${basename(path)}.stale-${crypto.randomUUID()}`);
     try {
       await Deno.rename(path, grave);
     } catch (e) {
