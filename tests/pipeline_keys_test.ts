@@ -12,6 +12,7 @@ import type { RunContext } from "../pipeline/stage.ts";
 import { ENTRY_META } from "../pipeline/store.ts";
 import { toyRunnerOptions, toyStages } from "./fixtures/pipeline/toy.ts";
 import { CONFIG, STAGES } from "../stages/mod.ts";
+import { needsShared, SHARED_DATA } from "./_shared.ts";
 
 const SOURCE = `/** The toy source's code. */
 import { join } from "node:path";
@@ -173,3 +174,74 @@ async function copy(from: string, to: string): Promise<void> {
     for await (const e of Deno.readDir(from)) await copy(join(from, e.name), join(to, e.name));
   } else await Deno.copyFile(from, to);
 }
+
+Deno.test({
+  name:
+    "keys: preprocess's manifest names skipped pairs relative to the data root (no machine's folder in a key)",
+  ...needsShared("data"),
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "alignsam-skip-root-" });
+    const out = await Deno.makeTempDir({ prefix: "alignsam-skip-out-" });
+    const src = join(SHARED_DATA, "glass");
+    for (const split of ["train", "test"]) {
+      for (const kind of ["images", "masks"]) {
+        await Deno.mkdir(join(root, "glass", split, kind), { recursive: true });
+      }
+      const stems = [...Deno.readDirSync(join(src, split, "masks"))].map((e) => e.name).sort().slice(0, 2);
+      for (const m of stems) {
+        const stem = m.replace(/\.png$/, "");
+        const img = [...Deno.readDirSync(join(src, split, "images"))].find((e) =>
+          e.name.startsWith(`${stem}.`)
+        )!;
+        await Deno.copyFile(
+          join(src, split, "images", img.name),
+          join(root, "glass", split, "images", img.name),
+        );
+        await Deno.copyFile(join(src, split, "masks", m), join(root, "glass", split, "masks", m));
+      }
+    }
+    // a pair whose image does not decode: skipped with skipBad, and recorded in the manifest
+    await Deno.writeTextFile(join(root, "glass", "train", "images", "zz.jpg"), "not a jpeg");
+    await Deno.copyFile(
+      join(
+        root,
+        "glass",
+        "train",
+        "masks",
+        [...Deno.readDirSync(join(root, "glass", "train", "masks"))][0].name,
+      ),
+      join(root, "glass", "train", "masks", "zz.png"),
+    );
+    const old = [Deno.env.get("ALIGNSAM_DATA"), Deno.env.get("ALIGNSAM_OFFLINE")];
+    Deno.env.set("ALIGNSAM_DATA", root);
+    Deno.env.set("ALIGNSAM_OFFLINE", "1");
+    try {
+      const params = { trainCount: 50, testCount: 50, skipBad: true, rebinarize: false };
+      const ctx: RunContext = {
+        item: { task: "glass" },
+        params,
+        input: () => {
+          throw new Error("no inputs");
+        },
+        inputs: [],
+        outDir: out,
+        progress: () => {},
+        log: () => {},
+        note: () => {},
+        memo: (_k, make) => make(),
+        signal: new AbortController().signal,
+      };
+      const preprocess = STAGES.find((st) => st.name === "preprocess")!;
+      await preprocess.run(ctx);
+      const manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+      assertEquals(manifest.skipped.length, 1, JSON.stringify(manifest.skipped));
+      assertEquals(manifest.skipped[0].path, "glass/train/images/zz.jpg");
+      assert(!JSON.stringify(manifest).includes(root), "the manifest names no absolute folder");
+    } finally {
+      old[0] === undefined ? Deno.env.delete("ALIGNSAM_DATA") : Deno.env.set("ALIGNSAM_DATA", old[0]);
+      old[1] === undefined ? Deno.env.delete("ALIGNSAM_OFFLINE") : Deno.env.set("ALIGNSAM_OFFLINE", old[1]);
+      await Deno.remove(root, { recursive: true });
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
