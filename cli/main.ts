@@ -12,11 +12,21 @@ import type { PlanItem } from "../pipeline/plan.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { CONFIG, PREPARE, STAGES } from "../stages/mod.ts";
 import { publishEntry } from "./publish.ts";
+import { stageResources } from "../stages/config.ts";
+import {
+  BUILD_ITEM_FLAGS,
+  buildItemMain,
+  EXECUTOR_FLAGS,
+  executorOf,
+  type JobApp,
+  remoteOf,
+  SLURM_JOBS_DEFAULT,
+} from "./executor.ts";
 
 const REPORT_STAGE = "report";
 
 /** What the commands run: alignsam's stages and config (tests pass toy ones). */
-export interface App {
+export interface App extends JobApp {
   stages: readonly Stage[];
   schema: ParamSchema;
   profiles: Profiles;
@@ -40,6 +50,16 @@ const APP: App = {
   prepare: PREPARE,
   stagesModule: new URL("../stages/mod.ts", import.meta.url).href,
   root: fileURLToPath(new URL("..", import.meta.url)),
+  // what each SLURM job runs: this file, as `deno task reproduce` runs it
+  jobCommand: [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--unstable-webgpu",
+    "--v8-flags=--max-old-space-size=8192",
+    fileURLToPath(import.meta.url),
+  ],
+  resources: stageResources,
 };
 
 interface Command {
@@ -82,7 +102,9 @@ function commands(app: App): Record<string, Command> {
     a: ParsedArgs,
     { strict = true, ...extra }: Partial<RunnerOptions> & { strict?: boolean },
   ): Promise<RunnerOptions> => {
-    const jobs = jobsOf(a); // a bad --jobs fails before any data is looked for
+    // a bad --jobs or --executor fails before any data is looked for
+    const slurm = executorOf(a) === "slurm";
+    const jobs = slurm && a.values.jobs === undefined ? SLURM_JOBS_DEFAULT : jobsOf(a);
     // other code (data adapters, model registry) reads these
     if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
     if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
@@ -99,7 +121,7 @@ function commands(app: App): Record<string, Command> {
       const params = resolveParams(schema, profiles, profileOf(a), overrides);
       overrides = { ...overrides, ...(await app.prepare(params, { fetch, strict, profile: profileOf(a) })) };
     }
-    return {
+    const opts: RunnerOptions = {
       stages,
       schema,
       profiles,
@@ -114,6 +136,7 @@ function commands(app: App): Record<string, Command> {
       stagesModule: app.stagesModule,
       ...extra,
     };
+    return slurm ? { ...opts, remote: remoteOf(a, app, opts) } : opts;
   };
   const hasReport = () => stages.some((s) => s.name === REPORT_STAGE);
 
@@ -145,7 +168,7 @@ function commands(app: App): Record<string, Command> {
     jobs: {
       type: "string",
       doc:
-        `items built side by side, each in its own worker thread (default 1; this machine has ${navigator.hardwareConcurrency} cores; ~1 GiB memory per job)`,
+        `items built side by side, each in its own worker thread (default 1; this machine has ${navigator.hardwareConcurrency} cores; ~1 GiB memory per job); with --executor slurm: jobs queued or running at once (default: no limit)`,
     },
   };
 
@@ -157,6 +180,7 @@ function commands(app: App): Record<string, Command> {
         ...configFlags,
         ...runFlags,
         ...fetchFlag,
+        ...EXECUTOR_FLAGS,
         until: { type: "string", doc: "stop after this stage" },
       },
       async main(a) {
@@ -175,6 +199,7 @@ function commands(app: App): Record<string, Command> {
         ...configFlags,
         ...runFlags,
         ...fetchFlag,
+        ...EXECUTOR_FLAGS,
         task: { type: "string", doc: "only the items of this task" },
       },
       positionals: "STAGE",
@@ -212,6 +237,13 @@ function commands(app: App): Record<string, Command> {
         const params = resolveParams(schema, profiles, profileOf(a), overridesOf(a));
         const d = dag(stages, { schema: schema, params });
         console.log(a.values.mermaid ? d.mermaid : d.text);
+      },
+    },
+    "build-item": {
+      summary: "Build exactly one item into the cache (what each --executor slurm job runs).",
+      flags: BUILD_ITEM_FLAGS,
+      async main(a) {
+        await buildItemMain(a, { stages, schema, profiles, root, stagesModule: app.stagesModule });
       },
     },
     report: {

@@ -54,8 +54,12 @@ export function executor(session: Session, signal: AbortSignal): Executor {
   const verify = session.opts.verify ?? false;
   const jobs = session.opts.jobs ?? 1;
   const slots = new Slots(jobs);
+  // --executor slurm: items are built by jobs (pipeline/executors/), not in this process
+  const remote = session.opts.remote;
   // Workers only pay off when items overlap; with one job everything stays in this thread.
-  const pool = jobs > 1 && session.opts.stagesModule ? new WorkerPool(session.opts.stagesModule) : undefined;
+  const pool = jobs > 1 && !remote && session.opts.stagesModule
+    ? new WorkerPool(session.opts.stagesModule)
+    : undefined;
   // After one failure no new item starts; running ones finish and are kept (nothing lost).
   let halted = false;
   const checkOnce = (key: string) => {
@@ -118,7 +122,11 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     try {
       if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
       if (halted) throw new HaltedError(node.id);
-      return await runItem(node, parts, key, inputs, reasons, index);
+      if (!remote) return await runItem(node, parts, key, inputs, reasons, index);
+      log(`run ${node.id}: ${reasons.join("; ") || "key changed"}`);
+      const ref = { stage: stage.name, item, id: node.id, key, force: forced };
+      const ctx = { signal, log, check: (k: string) => store.check(k, false) };
+      return await recordBuilt(node, await remote.build(ref, ctx), index);
     } catch (e) {
       if (!(e instanceof HaltedError) && !(e instanceof InterruptedError)) {
         // with several jobs the error is thrown only once the running items have finished
@@ -208,7 +216,12 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       wallSeconds: (performance.now() - t0) / 1000,
       created: new Date().toISOString(),
     });
-    checked.set(key, Promise.resolve({ state: "ok", meta }));
+    return await recordBuilt(node, meta, index);
+  };
+
+  /** After an item's entry is committed (here or by a remote job): index, summary, log. */
+  const recordBuilt = async (node: Node, meta: EntryMeta, index: () => Promise<void>) => {
+    checked.set(meta.key, Promise.resolve({ state: "ok", meta }));
     await index();
     summary.ran.push(node.id);
     log(`done ${node.id} in ${meta.wallSeconds.toFixed(2)} s`);
@@ -220,7 +233,14 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     if (!p) built.set(node.id, p = build(node));
     return p;
   };
-  return { ensure, summary, close: () => pool?.close() };
+  return {
+    ensure,
+    summary,
+    close: () => {
+      pool?.close();
+      void remote?.close();
+    },
+  };
 }
 
 async function checkOutputs(node: Node, dir: string): Promise<void> {

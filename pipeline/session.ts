@@ -9,6 +9,7 @@ import { DagError, UsageError } from "../core/errors.ts";
 import { hashFile } from "./hash.ts";
 import { itemId } from "./items.ts";
 import { type Progress, progress as terminalProgress } from "../core/progress.ts";
+import type { RemoteExecutor } from "./executors/remote.ts";
 import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
 import { filesDigest, manifest, openStore, type Store } from "./store.ts";
 
@@ -49,6 +50,8 @@ export interface RunnerOptions {
    * items in a worker that imports it. Without it, items overlap in this thread (async stages only).
    */
   stagesModule?: string;
+  /** build items elsewhere (`--executor slurm`, pipeline/executors/slurm.ts); `jobs` bounds jobs in flight */
+  remote?: RemoteExecutor;
 }
 
 export interface Node {

@@ -194,3 +194,37 @@ export function paperTrainHyper(): Pick<
     feedMask: d("feedMask") as boolean,
   };
 }
+
+/**
+ * What one SLURM job of each stage asks for (`--executor slurm`, pipeline/executors/slurm.ts).
+ * Not params: they never enter a cache key. `gpu` stages run SAM or CLIP and get `--gres=gpu:1`
+ * (`--slurm-gres` changes or drops it). Times are generous for the paper profile on CPU-only
+ * nodes (one E = 50 agent with the stand-in segmenter takes ~9 min here; a real SAM decoder is
+ * several times slower per step); `--slurm-args` can add a QOS or partition limit.
+ */
+export interface StageResources {
+  cpus: number;
+  /** sbatch --mem syntax */
+  mem: string;
+  /** sbatch --time syntax */
+  time: string;
+  gpu: boolean;
+}
+export const DEFAULT_RESOURCES: StageResources = { cpus: 2, mem: "8G", time: "2:00:00", gpu: false };
+export const STAGE_RESOURCES: Record<string, Partial<StageResources>> = {
+  "preprocess": { cpus: 1, mem: "4G", time: "1:00:00" },
+  "embed-cache": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
+  "clip-maps": { cpus: 4, mem: "16G", time: "2:00:00", gpu: true },
+  "train-agent": { cpus: 4, mem: "16G", time: "8:00:00", gpu: true },
+  "evaluate": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
+  "persam": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
+  "baselines": { cpus: 1, mem: "4G", time: "0:30:00" },
+  "ablate": { cpus: 1, mem: "4G", time: "0:30:00" },
+  "sweep": { cpus: 1, mem: "4G", time: "0:30:00" },
+  "report": { cpus: 2, mem: "8G", time: "1:00:00" },
+};
+
+/** The resources of one stage's jobs: its row over the defaults. */
+export function stageResources(stage: string): StageResources {
+  return { ...DEFAULT_RESOURCES, ...STAGE_RESOURCES[stage] };
+}
