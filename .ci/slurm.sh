@@ -34,9 +34,13 @@ start() {
   mkdir -p "$dir/state" "$dir/spool" "$dir/log"
   dir="$(cd "$dir" && pwd)"
   local conf="$dir/slurm.conf"
+  # ports of their own, so that a cluster (or another CI run) on this machine keeps its own
+  local port=$((20000 + RANDOM % 5000))
   cat >"$conf" <<EOF
 ClusterName=alignsam-ci
 SlurmctldHost=localhost
+SlurmctldPort=$port
+SlurmdPort=$((port + 5000))
 SlurmUser=root
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool

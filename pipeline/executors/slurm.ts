@@ -157,14 +157,15 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   let squeueWarned = false;
   let preflight: Promise<void> | undefined;
 
-  /** Once, before the first submission: the commands exist and the controller answers. */
+  /** Once, before the first submission: sbatch is there and the controller answers. */
   const check = () =>
     preflight ??= (async () => {
+      await runCommand(bin.sbatch, ["--version"]); // names sbatch if it is missing
       const ping = await runCommand(bin.scontrol, ["ping"]);
       if (ping.code !== 0 || !/\bUP\b/.test(ping.out)) {
-        const said = (ping.out + ping.err).trim().split("\n").slice(-2).join(" / ");
+        const said = (ping.out + ping.err).trim().split("\n")[0];
         throw new SlurmError(
-          `--executor slurm: the SLURM controller does not answer (\`${bin.scontrol} ping\` exited ${ping.code}: ${said})`,
+          `--executor slurm: the SLURM controller does not answer: \`${bin.scontrol} ping\` exited ${ping.code}: ${said}`,
         );
       }
     })();
