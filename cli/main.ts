@@ -12,7 +12,9 @@ import type { PlanItem } from "../pipeline/plan.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { CONFIG, PREPARE, STAGES } from "../stages/mod.ts";
 import { publishEntry } from "./publish.ts";
-import { stageResources } from "../stages/config.ts";
+import { COST_MODEL, stageResources } from "../stages/config.ts";
+import type { CostModel } from "../pipeline/cost.ts";
+import { PLAN_FLAGS, planBeforeRun, planMain } from "./plan.ts";
 import {
   BUILD_ITEM_FLAGS,
   buildItemMain,
@@ -42,6 +44,8 @@ export interface App extends JobApp {
   prepare?: (params: Params, opts: { fetch: boolean; strict: boolean; profile: string }) => Promise<Params>;
   /** module URL exporting the same `STAGES`, for --jobs > 1 (each job's worker imports it) */
   stagesModule?: string;
+  /** `plan`'s cost model (stages/config.ts); without it `plan` has no estimates */
+  cost?: CostModel;
 }
 
 const APP: App = {
@@ -60,6 +64,7 @@ const APP: App = {
     fileURLToPath(import.meta.url),
   ],
   resources: stageResources,
+  cost: COST_MODEL,
 };
 
 interface Command {
@@ -100,7 +105,11 @@ function commands(app: App): Record<string, Command> {
   };
   const runnerOptions = async (
     a: ParsedArgs,
-    { strict = true, ...extra }: Partial<RunnerOptions> & { strict?: boolean },
+    { strict = true, prepare = true, ...extra }: Partial<RunnerOptions> & {
+      strict?: boolean;
+      /** false: no prepare hook (plan --all-tasks: every task of the profile, data here or not) */
+      prepare?: boolean;
+    },
   ): Promise<RunnerOptions> => {
     // a bad --jobs or --executor fails before any data is looked for
     const slurm = executorOf(a) === "slurm";
@@ -117,7 +126,7 @@ function commands(app: App): Record<string, Command> {
     if (!fetch) Deno.env.set("ALIGNSAM_OFFLINE", "1");
     const cache = Deno.env.get("ALIGNSAM_CACHE");
     let overrides = overridesOf(a);
-    if (app.prepare) {
+    if (app.prepare && prepare) {
       const params = resolveParams(schema, profiles, profileOf(a), overrides);
       overrides = { ...overrides, ...(await app.prepare(params, { fetch, strict, profile: profileOf(a) })) };
     }
@@ -185,6 +194,7 @@ function commands(app: App): Record<string, Command> {
       },
       async main(a) {
         const opts = await runnerOptions(a, { until: a.values.until as string | undefined });
+        if (app.cost && !opts.dryRun) await planBeforeRun(opts, app.cost);
         const res = await reproduce(opts);
         if (!opts.dryRun && res.entries && hasReport()) {
           const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
@@ -237,6 +247,15 @@ function commands(app: App): Record<string, Command> {
         const params = resolveParams(schema, profiles, profileOf(a), overridesOf(a));
         const d = dag(stages, { schema: schema, params });
         console.log(a.values.mermaid ? d.mermaid : d.text);
+      },
+    },
+    plan: {
+      summary: "Items per stage, estimated CPU/GPU hours and the wall time on N workers; runs nothing.",
+      flags: { ...configFlags, ...PLAN_FLAGS },
+      async main(a) {
+        if (!app.cost) throw new UsageError("plan: this app has no cost model");
+        const all = a.values["all-tasks"] === true;
+        await planMain(a, await runnerOptions(a, { strict: false, prepare: !all }), app.cost);
       },
     },
     "build-item": {
