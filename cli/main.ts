@@ -249,22 +249,6 @@ function commands(app: App): Record<string, Command> {
         console.log(a.values.mermaid ? d.mermaid : d.text);
       },
     },
-    plan: {
-      summary: "Items per stage, estimated CPU/GPU hours and the wall time on N workers; runs nothing.",
-      flags: { ...configFlags, ...PLAN_FLAGS },
-      async main(a) {
-        if (!app.cost) throw new UsageError("plan: this app has no cost model");
-        const all = a.values["all-tasks"] === true;
-        await planMain(a, await runnerOptions(a, { strict: false, prepare: !all }), app.cost);
-      },
-    },
-    "build-item": {
-      summary: "Build exactly one item into the cache (what each --executor slurm job runs).",
-      flags: BUILD_ITEM_FLAGS,
-      async main(a) {
-        await buildItemMain(a, { stages, schema, profiles, root, stagesModule: app.stagesModule });
-      },
-    },
     report: {
       summary: `Run the "${REPORT_STAGE}" stage through the runner and publish its report.html.`,
       flags: {
@@ -285,6 +269,22 @@ function commands(app: App): Record<string, Command> {
         const dir = Object.values(res.entries)[0];
         const out = resolve((a.values.out as string | undefined) ?? join(root, "out", "report.html"));
         console.log(`report: ${await publishEntry(dir, out)}`);
+      },
+    },
+    plan: {
+      summary: "Items per stage, estimated CPU/GPU hours and the wall time on N workers; runs nothing.",
+      flags: { ...configFlags, ...PLAN_FLAGS },
+      async main(a) {
+        if (!app.cost) throw new UsageError("plan: this app has no cost model");
+        const all = a.values["all-tasks"] === true;
+        await planMain(a, await runnerOptions(a, { strict: false, prepare: !all }), app.cost);
+      },
+    },
+    "build-item": {
+      summary: "Build exactly one item into the cache (what each --executor slurm job runs).",
+      flags: BUILD_ITEM_FLAGS,
+      async main(a) {
+        await buildItemMain(a, { stages, schema, profiles, root, stagesModule: app.stagesModule });
       },
     },
   };
