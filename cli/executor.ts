@@ -37,7 +37,8 @@ export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
   },
   "slurm-args": {
     type: "string",
-    doc: "extra sbatch options for every job, space-separated, e.g. '--partition=gpu --account=lab'",
+    doc:
+      "extra sbatch options for every job, space-separated, given with = (--slurm-args='--partition=gpu --account=lab')",
   },
   "slurm-gres": {
     type: "string",
