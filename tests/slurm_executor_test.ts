@@ -47,15 +47,24 @@ async function entryFiles(dir: string, base = dir, out: Record<string, Uint8Arra
 
 const SLURM = ["reproduce", "--executor", "slurm"];
 
-Deno.test({
-  name:
-    "slurm (a): the toy DAG built by SLURM jobs has local's keys and byte-identical entries; reruns build nothing",
-  ...needsSlurm(),
-  fn: async () => {
-    requireSlurm();
-    const root = await Deno.makeTempDir({ prefix: "alignsam-slurm-a-" });
+/** A test on the real SLURM, in a fresh project root with its cache at ROOT/cache. */
+function slurmTest(name: string, fn: (root: string, cache: string) => Promise<void>) {
+  Deno.test({
+    name,
+    ...needsSlurm(),
+    fn: async () => {
+      requireSlurm();
+      const root = await Deno.makeTempDir({ prefix: "alignsam-slurm-" });
+      await fn(root, join(root, "cache"));
+      await Deno.remove(root, { recursive: true });
+    },
+  });
+}
+
+slurmTest(
+  "slurm (a): the toy DAG built by SLURM jobs has local's keys and byte-identical entries; reruns build nothing",
+  async (root, slurm) => {
     const local = join(root, "cache-local");
-    const slurm = join(root, "cache-slurm");
     const l = await run(root, local, ["reproduce"]);
     assertEquals(l.code, 0, l.stderr);
     const s = await run(root, slurm, SLURM);
@@ -82,9 +91,8 @@ Deno.test({
       assertMatch(r.stderr, /0 item\(s\) built, 5 cached/);
       assert(!r.stderr.includes("submitted"), r.stderr);
     }
-    await Deno.remove(root, { recursive: true });
   },
-});
+);
 
 /** Start a coordinator whose double[task=a] job writes slowly; resolves once that job is writing. */
 async function slowRun(root: string, cache: string) {
@@ -118,14 +126,9 @@ async function freshItems(root: string, cache: string): Promise<string[]> {
     .sort();
 }
 
-Deno.test({
-  name:
-    "slurm (b): scancel of a running job: the coordinator names the job and its log, fails, keeps the rest",
-  ...needsSlurm(),
-  fn: async () => {
-    requireSlurm();
-    const root = await Deno.makeTempDir({ prefix: "alignsam-slurm-b-" });
-    const cache = join(root, "cache");
+slurmTest(
+  "slurm (b): scancel of a running job: the coordinator names the job and its log, fails, keeps the rest",
+  async (root, cache) => {
     const { child, stderr, job } = await slowRun(root, cache);
     await new Deno.Command("scancel", { args: [job] }).output();
     const status = await child.status;
@@ -141,17 +144,12 @@ Deno.test({
     const again = await run(root, cache, SLURM);
     assertEquals(again.code, 0, again.stderr);
     assertMatch(again.stderr, /2 item\(s\) built, 3 cached/);
-    await Deno.remove(root, { recursive: true });
   },
-});
+);
 
-Deno.test({
-  name: "slurm: Ctrl-C of the coordinator cancels (scancel) the jobs it submitted",
-  ...needsSlurm(),
-  fn: async () => {
-    requireSlurm();
-    const root = await Deno.makeTempDir({ prefix: "alignsam-slurm-int-" });
-    const cache = join(root, "cache");
+slurmTest(
+  "slurm: Ctrl-C of the coordinator cancels (scancel) the jobs it submitted",
+  async (root, cache) => {
     const { child, stderr, job } = await slowRun(root, cache);
     child.kill("SIGINT");
     const status = await child.status;
@@ -165,17 +163,12 @@ Deno.test({
     })
       .output();
     assertMatch(dec.decode(q.stdout), /CANCELLED|COMPLETING/);
-    await Deno.remove(root, { recursive: true });
   },
-});
+);
 
-Deno.test({
-  name: "slurm (e): sbatch missing, or slurmctld down: one clear error that names the command",
-  ...needsSlurm(),
-  fn: async () => {
-    requireSlurm();
-    const root = await Deno.makeTempDir({ prefix: "alignsam-slurm-e-" });
-    const cache = join(root, "cache");
+slurmTest(
+  "slurm (e): sbatch missing, or slurmctld down: one clear error that names the command",
+  async (root, cache) => {
     const empty = join(root, "bin");
     await Deno.mkdir(empty);
     const missing = await run(root, cache, SLURM, { PATH: empty });
@@ -204,6 +197,5 @@ Deno.test({
     );
     assert(Date.now() - t0 < 30_000, "fails fast, before sbatch's own retries");
     assert(!dead.stderr.includes("submitted"), dead.stderr);
-    await Deno.remove(root, { recursive: true });
   },
-});
+);
