@@ -94,6 +94,37 @@ slurmTest(
   },
 );
 
+/** Items fresh in `cache` (status through the CLI, with these flags and env). */
+async function freshItems(
+  root: string,
+  cache: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+) {
+  const out = await cli(root, cache, ["status", ...args], env).output();
+  return dec.decode(out.stdout).split("\n").filter((l) => /^ {2}fresh /.test(l)).map((l) =>
+    l.trim().split(/\s+/)[1]
+  )
+    .sort();
+}
+
+slurmTest(
+  "slurm: a failed job is reported with its job id, node, log and the log's last lines; the others are kept",
+  async (root, cache) => {
+    const busy = { TOY_STAGES: "busy" };
+    const set = ["--set", "n=3", "--set", "ms=200", "--set", "failAt=1"];
+    const r = await run(root, cache, [...SLURM, ...set], busy);
+    assertEquals(r.code, 1, r.stderr);
+    const m = r.stderr.match(
+      /\nerror: spin\[i=1\]: SLURM job (\d+) exited with status 1 on node (\S+); log (\S+); last lines:\n/,
+    );
+    assert(m, r.stderr);
+    assertEquals(m[3], join(cache, "slurm-logs", "spin", `i=1-${m[1]}.log`));
+    assertMatch(r.stderr.slice(m.index), /\n {4}error: spin\[i=1\] failed: boom at 1\n/);
+    assertEquals(await freshItems(root, cache, set, busy), ["spin[i=0]", "spin[i=2]"]);
+  },
+);
+
 /** Start a coordinator whose double[task=a] job writes slowly; resolves once that job is writing. */
 async function slowRun(root: string, cache: string) {
   const marker = join(root, "marker");
@@ -115,15 +146,6 @@ async function slowRun(root: string, cache: string) {
   const job = dec.decode(q.stdout).trim();
   assertMatch(job, /^\d+$/);
   return { child, stderr, job };
-}
-
-/** Items of the toy DAG that are fresh in `cache` (status through the CLI). */
-async function freshItems(root: string, cache: string): Promise<string[]> {
-  const out = await cli(root, cache, ["status"]).output();
-  return dec.decode(out.stdout).split("\n").filter((l) => /^ {2}fresh /.test(l)).map((l) =>
-    l.trim().split(/\s+/)[1]
-  )
-    .sort();
 }
 
 slurmTest(

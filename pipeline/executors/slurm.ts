@@ -12,6 +12,7 @@
 import { dirname, join } from "node:path";
 import { InterruptedError } from "../../core/errors.ts";
 import { itemFileName } from "../items.ts";
+import { Slots } from "../pool.ts";
 import type { EntryMeta } from "../store.ts";
 import type { RemoteContext, RemoteExecutor, RemoteItem } from "./remote.ts";
 
@@ -156,6 +157,8 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   let lastSqueue = 0;
   let squeueWarned = false;
   let preflight: Promise<void> | undefined;
+  // a wave of hundreds of ready items must not fork hundreds of sbatch processes at once
+  const submitting = new Slots(4);
 
   /** Once, before the first submission: sbatch is there and the controller answers. */
   const check = () =>
@@ -216,7 +219,9 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     const ids = [...live.keys()];
     const res = await runCommand(bin.squeue, ["-h", "-t", "all", "-o", "%i|%T|%N", "-j", ids.join(",")])
       .catch((e) => ({ code: -1, out: "", err: (e as Error).message }));
-    if (res.code !== 0) {
+    // every id purged from the controller's memory (MinJobAge passed): squeue names none of them
+    const purged = res.code !== 0 && /Invalid job id/i.test(res.err);
+    if (res.code !== 0 && !purged) {
       // the controller may be restarting: keep waiting on the .done files, say so once
       if (!squeueWarned) {
         [...live.values()][0]?.ctx.log(
@@ -296,7 +301,8 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     const script = `${base}.sh`;
     await Deno.writeTextFile(script, jobScript(node, opts.command(node), base));
     const args = [...sbatchArgs(opts, node, `${base}-%j.log`), script];
-    const res = await runCommand(bin.sbatch, args);
+    const release = await submitting.acquire();
+    const res = await runCommand(bin.sbatch, args).finally(release);
     const id = res.out.trim().split(";")[0];
     if (res.code !== 0 || !/^\d+$/.test(id)) {
       throw new SlurmError(
