@@ -4,8 +4,9 @@
  * computes the coordinator's key, then build exactly this item and commit it.
  *
  * No cache lock is taken here: until per-key claims exist (issue 13 point 2), the coordinator
- * holds the cache's lock on behalf of all of its jobs and submits each key once. `buildItem` is
- * the one place that will claim the key instead (see the NOTE below).
+ * holds the cache's lock on behalf of all of its jobs and submits each key once. With claims,
+ * the job claims its key itself (see the NOTE below) and the coordinator claims none of the keys
+ * it submits, so that the claim names the job's host, pid and SLURM job id.
  */
 import { UsageError } from "../../core/errors.ts";
 import { executor } from "../execute.ts";
@@ -57,8 +58,9 @@ export async function buildItem(
         `the node sees other code, data or config than the coordinator`,
     );
   }
-  // NOTE (claims): once pipeline/claims.ts exists, claim own.key here (and release it in a
-  // finally); a key held by another builder means: wait for it, then return its entry.
+  // NOTE (claims): this is the one place a job builds; once pipeline/claims.ts exists, the key is
+  // claimed here (executor().ensure does it when it claims every key it builds): a key held by
+  // another builder is waited for, then its entry is returned with built = false.
   const ex = executor(session, signal);
   try {
     const meta = await ex.ensure(node);
