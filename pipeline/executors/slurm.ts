@@ -237,13 +237,17 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       if (id) seen.set(id, { state, host });
     }
     const now = Date.now();
-    for (const job of live.values()) {
-      const s = seen.get(job.id);
+    // only the jobs asked about: others were submitted while squeue ran
+    for (const id of ids) {
+      const job = live.get(id);
+      if (!job) continue;
+      const s = seen.get(id);
       if (s) {
         job.state = s.state;
         if (s.host) job.host = s.host;
       }
       if (!s || FINAL.has(s.state)) job.goneAt ??= now;
+      else job.goneAt = undefined; // listed again (a controller that had not answered for it)
     }
   };
 
