@@ -281,20 +281,20 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   };
 
   const cancelAll = async (log: (l: string) => void) => {
-    const ids = [...live.keys()];
-    if (!ids.length) return;
+    // taken out of `live` at once: every build's abort listener calls this, one scancel is enough
+    const jobs = [...live.values()];
+    live.clear();
+    if (!jobs.length) return;
+    const ids = jobs.map((j) => j.id);
     const res = await runCommand(bin.scancel, ids).catch((e) => ({ code: -1, err: (e as Error).message }));
     log(
       res.code === 0
         ? `cancelled ${ids.length} SLURM job(s): ${ids.join(" ")}`
         : `scancel ${ids.join(" ")} failed: ${res.err.trim()}`,
     );
-    for (const id of ids) {
-      const job = live.get(id);
-      if (!job) continue;
-      live.delete(id);
+    for (const job of jobs) {
       job.reject(
-        new InterruptedError(`interrupted: cancelled SLURM job ${id} (${job.node.id}); log ${job.log}`),
+        new InterruptedError(`interrupted: cancelled SLURM job ${job.id} (${job.node.id}); log ${job.log}`),
       );
     }
   };
