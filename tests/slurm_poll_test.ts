@@ -76,67 +76,78 @@ async function until(cond: () => Promise<boolean>, ms = 10_000) {
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
-Deno.test("slurm poll: a job submitted while squeue runs, then pending for several polls, is not taken for gone", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "alignsam-slurm-poll-" });
-  const bin = await fakeSlurm(dir);
-  const { ex, ctx, node, finish } = setup(dir, bin);
-  const a = ex.build(node(1), ctx);
-  // submit the second job while the first squeue call is sleeping
-  await until(() => exists(join(dir, "squeue-calls")));
-  const b = ex.build(node(2), ctx);
-  await until(async () => (await Deno.readTextFile(join(dir, "squeue-calls"))).split("\n").length > 5);
-  await finish(1, "1");
-  assertEquals((await a).key, "k1");
-  await finish(2, "2");
-  assertEquals((await b).key, "k2");
-  await ex.close();
-  await wait(400); // a squeue call may still be running
-  await Deno.remove(dir, { recursive: true });
-});
+/** A test in a fresh folder with the fake commands; `fn` returns the executor to close. */
+function pollTest(
+  name: string,
+  fn: (dir: string, bin: Record<string, string>) => Promise<{ close(): Promise<void> }>,
+) {
+  Deno.test(name, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "alignsam-slurm-poll-" });
+    const ex = await fn(dir, await fakeSlurm(dir));
+    await ex.close();
+    await wait(400); // a squeue call may still be running
+    await Deno.remove(dir, { recursive: true });
+  });
+}
 
-Deno.test("slurm poll: a job squeue shows CANCELLED fails with its id, node and log; finished ones resolve", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "alignsam-slurm-poll-" });
-  const bin = await fakeSlurm(dir);
-  const { ex, ctx, node, finish, logs } = setup(dir, bin);
-  const a = ex.build(node(1), ctx);
-  const b = ex.build(node(2), ctx);
-  const idOf = (i: number) =>
-    logs.map((l) => l.match(new RegExp(`^submitted s\\[i=${i}\\] as SLURM job (\\d+)`))?.[1]).find(
-      Boolean,
+pollTest(
+  "slurm poll: a job submitted while squeue runs, then pending for several polls, is not taken for gone",
+  async (dir, bin) => {
+    const { ex, ctx, node, finish } = setup(dir, bin);
+    const a = ex.build(node(1), ctx);
+    // submit the second job while the first squeue call is sleeping
+    await until(() => exists(join(dir, "squeue-calls")));
+    const b = ex.build(node(2), ctx);
+    await until(async () => (await Deno.readTextFile(join(dir, "squeue-calls"))).split("\n").length > 5);
+    await finish(1, "1");
+    assertEquals((await a).key, "k1");
+    await finish(2, "2");
+    assertEquals((await b).key, "k2");
+    return ex;
+  },
+);
+
+pollTest(
+  "slurm poll: a job squeue shows CANCELLED fails with its id, node and log; finished ones resolve",
+  async (dir, bin) => {
+    const { ex, ctx, node, finish, logs } = setup(dir, bin);
+    const a = ex.build(node(1), ctx);
+    const b = ex.build(node(2), ctx);
+    const idOf = (i: number) =>
+      logs.map((l) => l.match(new RegExp(`^submitted s\\[i=${i}\\] as SLURM job (\\d+)`))?.[1]).find(
+        Boolean,
+      );
+    await until(() => Promise.resolve(idOf(1) !== undefined && idOf(2) !== undefined));
+    const [id1, id2] = [idOf(1)!, idOf(2)!];
+    const failed = assertRejects(
+      () => b,
+      SlurmError,
+      `s[i=2]: SLURM job ${id2} ended CANCELLED on node n1; log `,
     );
-  await until(() => Promise.resolve(idOf(1) !== undefined && idOf(2) !== undefined));
-  const [id1, id2] = [idOf(1)!, idOf(2)!];
-  const failed = assertRejects(
-    () => b,
-    SlurmError,
-    `s[i=2]: SLURM job ${id2} ended CANCELLED on node n1; log `,
-  );
-  await Deno.writeTextFile(join(dir, `state-${id2}`), "CANCELLED");
-  await finish(1, id1);
-  assertEquals((await a).key, "k1");
-  const err = await failed;
-  assert(err.message.includes(join(dir, "logs", "s", `i=2-${id2}.log`)), err.message);
-  await ex.close();
-  await wait(400); // a squeue call may still be running
-  await Deno.remove(dir, { recursive: true });
-});
+    await Deno.writeTextFile(join(dir, `state-${id2}`), "CANCELLED");
+    await finish(1, id1);
+    assertEquals((await a).key, "k1");
+    const err = await failed;
+    assert(err.message.includes(join(dir, "logs", "s", `i=2-${id2}.log`)), err.message);
+    return ex;
+  },
+);
 
-Deno.test("slurm poll: an abort scancels every job in flight and rejects them as interrupted", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "alignsam-slurm-poll-" });
-  const bin = await fakeSlurm(dir);
-  const ac = new AbortController();
-  const { ex, ctx, node, logs } = setup(dir, bin, ac.signal);
-  const jobs = [ex.build(node(1), ctx), ex.build(node(2), ctx)];
-  await until(() =>
-    exists(join(dir, "n")).then(async (e) => e && (await Deno.readTextFile(join(dir, "n"))).trim() === "2")
-  );
-  await wait(50);
-  ac.abort();
-  for (const j of jobs) await assertRejects(() => j, InterruptedError, "interrupted: cancelled SLURM job");
-  await until(() => exists(join(dir, "scancel")));
-  assertEquals((await Deno.readTextFile(join(dir, "scancel"))).trim().split(/\s+/).sort(), ["1", "2"]);
-  assert(logs.some((l) => /^cancelled 2 SLURM job\(s\): /.test(l)), logs.join("\n"));
-  await ex.close();
-  await wait(400); // a squeue call may still be running
-  await Deno.remove(dir, { recursive: true });
-});
+pollTest(
+  "slurm poll: an abort scancels every job in flight and rejects them as interrupted",
+  async (dir, bin) => {
+    const ac = new AbortController();
+    const { ex, ctx, node, logs } = setup(dir, bin, ac.signal);
+    const jobs = [ex.build(node(1), ctx), ex.build(node(2), ctx)];
+    await until(() =>
+      exists(join(dir, "n")).then(async (e) => e && (await Deno.readTextFile(join(dir, "n"))).trim() === "2")
+    );
+    await wait(50);
+    ac.abort();
+    for (const j of jobs) await assertRejects(() => j, InterruptedError, "interrupted: cancelled SLURM job");
+    await until(() => exists(join(dir, "scancel")));
+    assertEquals((await Deno.readTextFile(join(dir, "scancel"))).trim().split(/\s+/).sort(), ["1", "2"]);
+    assert(logs.some((l) => /^cancelled 2 SLURM job\(s\): /.test(l)), logs.join("\n"));
+    return ex;
+  },
+);
