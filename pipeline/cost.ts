@@ -1,8 +1,8 @@
 /**
  * `deno task plan`: what a profile costs before it runs. Each item's wall time is its entry's
  * (when cached), else its stage's seconds per work unit times the item's units (the app's cost
- * model: e.g. images × steps × epochs). Seconds per unit come from this cache's own entries of
- * the stage (median over them, whatever profile made them), else from the app's defaults.
+ * model: e.g. images × steps × epochs), plus a fixed start-up part: both fitted on this cache's
+ * own entries of the stage (whatever profile made them; fitCost), else the app's defaults.
  * The wall time on N workers is a list schedule along the DAG (longest remaining path first),
  * bounded below by the critical path.
  */
@@ -87,18 +87,45 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Seconds per unit of each stage, from the cache's entries; how many entries each used. */
-export function calibrate(
-  entries: EntryMeta[],
-  model: CostModel,
-): Map<string, { perUnit: number; n: number }> {
-  const by = new Map<string, number[]>();
-  for (const e of entries) {
-    const u = model.units(e.stage, e.item, e.config ?? {});
-    if (!(u > 0)) continue;
-    by.set(e.stage, [...(by.get(e.stage) ?? []), e.wallSeconds / u]);
+/** A stage's calibrated cost: `fixed + perUnit × units` seconds, fitted on `n` entries. */
+export interface Calibration {
+  fixed: number;
+  perUnit: number;
+  n: number;
+}
+
+/**
+ * `wall = fixed + perUnit × units` through (units, wall) points: least squares when the points
+ * have at least two unit counts (a per-item start-up cost then shows as `fixed`, so a smoke
+ * run's small items do not inflate a paper run's big ones), both terms kept ≥ 0; otherwise the
+ * median of wall / units with no fixed part.
+ */
+export function fitCost(points: { units: number; wall: number }[]): Calibration {
+  const n = points.length;
+  const mu = points.reduce((a, p) => a + p.units, 0) / n;
+  const mw = points.reduce((a, p) => a + p.wall, 0) / n;
+  const varU = points.reduce((a, p) => a + (p.units - mu) ** 2, 0);
+  if (varU > 0) {
+    const perUnit = points.reduce((a, p) => a + (p.units - mu) * (p.wall - mw), 0) / varU;
+    const fixed = mw - perUnit * mu;
+    if (perUnit >= 0 && fixed >= 0) return { fixed, perUnit, n };
+    if (perUnit < 0) return { fixed: mw, perUnit: 0, n }; // wall does not grow with units here
+    // a negative start-up cost: the line through the origin instead
+    const uw = points.reduce((a, p) => a + p.units * p.wall, 0);
+    return { fixed: 0, perUnit: uw / points.reduce((a, p) => a + p.units ** 2, 0), n };
   }
-  return new Map([...by].map(([s, xs]) => [s, { perUnit: median(xs), n: xs.length }]));
+  return { fixed: 0, perUnit: median(points.map((p) => p.wall / p.units)), n };
+}
+
+/** Each stage's cost fitted on the cache's entries of it (whatever profile made them). */
+export function calibrate(entries: EntryMeta[], model: CostModel): Map<string, Calibration> {
+  const by = new Map<string, { units: number; wall: number }[]>();
+  for (const e of entries) {
+    const units = model.units(e.stage, e.item, e.config ?? {});
+    if (!(units > 0)) continue;
+    by.set(e.stage, [...(by.get(e.stage) ?? []), { units, wall: e.wallSeconds }]);
+  }
+  return new Map([...by].map(([s, points]) => [s, fitCost(points)]));
 }
 
 /**
@@ -203,7 +230,8 @@ export async function costPlan(
     const c = cal.get(p.stage);
     const perUnit = c?.perUnit ?? model.defaultSecondsPerUnit(p.stage);
     const source: CostSource = c ? "cache" : perUnit !== undefined ? "default" : "none";
-    return { id: p.id, stage: p.stage, seconds: (perUnit ?? 0) * units, build: true, source, gpu, inputs };
+    const seconds = (c?.fixed ?? 0) + (perUnit ?? 0) * units;
+    return { id: p.id, stage: p.stage, seconds, build: true, source, gpu, inputs };
   });
 
   const stages: StageCost[] = session.dag.order.flatMap((s) => {

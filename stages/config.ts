@@ -239,7 +239,7 @@ export const ASSUMED_TEST_IMAGES = 500;
 
 /**
  * `deno task plan`'s cost model (pipeline/cost.ts): work units of one item, and seconds per
- * unit until the cache holds entries of the stage (then their median replaces these). The
+ * unit until the cache holds entries of the stage (then a fit on them replaces these). The
  * defaults were measured on this project's 2-core CPU machine with the weight-free segmenter:
  * train-agent from `deno task bench --only agent` ("trainAgent glass quick (E = 10, 50 images,
  * K = 20), measured": 111 s, issue 13); the others from the quick offline run's item times

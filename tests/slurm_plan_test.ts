@@ -1,7 +1,7 @@
 /** `deno task plan` (pipeline/cost.ts): list schedule, critical path, calibration from entries. */
 import { join } from "node:path";
 import { assertEquals, assertMatch } from "./pipeline_assert.ts";
-import { calibrate, criticalPath, type ItemCost, schedule } from "../pipeline/cost.ts";
+import { calibrate, criticalPath, fitCost, type ItemCost, schedule } from "../pipeline/cost.ts";
 import type { EntryMeta } from "../pipeline/store.ts";
 
 const item = (id: string, seconds: number, inputs: string[] = [], o: Partial<ItemCost> = {}): ItemCost => ({
@@ -45,7 +45,15 @@ Deno.test("plan: GPU items wait for one of --gpus GPUs; cached items take no tim
   assertEquals(criticalPath(cached), { seconds: 5, chain: ["b"] });
 });
 
-Deno.test("plan: seconds per unit are the median over a stage's entries, units from each entry's config", () => {
+Deno.test("plan: a stage's cost is fitted on its entries: start-up + per unit, both ≥ 0", () => {
+  const pts = (...xs: [number, number][]) => xs.map(([units, wall]) => ({ units, wall }));
+  assertEquals(fitCost(pts([10, 25], [20, 45], [30, 65])), { fixed: 5, perUnit: 2, n: 3 });
+  // one unit count: no start-up part can be told apart, the median rate
+  assertEquals(fitCost(pts([10, 20], [10, 40], [10, 30])), { fixed: 0, perUnit: 3, n: 3 });
+  // slower for fewer units: a constant
+  assertEquals(fitCost(pts([10, 50], [20, 40])), { fixed: 45, perUnit: 0, n: 2 });
+  // the fitted line would start below 0: through the origin (Σuw / Σu²)
+  assertEquals(fitCost(pts([10, 10], [20, 40], [30, 90])), { fixed: 0, perUnit: 3600 / 1400, n: 3 });
   const meta = (stage: string, wallSeconds: number, E: number) =>
     ({ stage, item: {}, config: { E }, wallSeconds }) as unknown as EntryMeta;
   const model = {
@@ -53,9 +61,9 @@ Deno.test("plan: seconds per unit are the median over a stage's entries, units f
     defaultSecondsPerUnit: () => 1,
     gpu: () => false,
   };
-  const cal = calibrate([meta("t", 10, 10), meta("t", 40, 20), meta("t", 90, 30), meta("u", 5, 1)], model);
-  assertEquals(cal.get("t"), { perUnit: 2, n: 3 });
-  assertEquals(cal.get("u"), { perUnit: 5, n: 1 });
+  const cal = calibrate([meta("t", 25, 10), meta("t", 45, 20), meta("u", 5, 1)], model);
+  assertEquals(cal.get("t"), { fixed: 5, perUnit: 2, n: 2 });
+  assertEquals(cal.get("u"), { fixed: 0, perUnit: 5, n: 1 });
 });
 
 const TOY_CLI = new URL("./fixtures/slurm/toy_cli.ts", import.meta.url).pathname;
