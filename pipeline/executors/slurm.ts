@@ -189,15 +189,12 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     const c = await job.ctx.check(job.node.key);
     live.delete(job.id);
     if (c.state === "ok") return job.resolve(c.meta);
+    const why = c.state === "corrupt" ? c.problem : "absent";
+    const where = `SLURM job ${job.id} exited 0 on node ${job.host ?? "?"}`;
     job.reject(
       new SlurmError(
-        `${job.node.id}: SLURM job ${job.id} exited 0 on node ${
-          job.host ?? "?"
-        } but the cache has no whole entry ` +
-          `${job.node.key} (${
-            c.state === "corrupt" ? c.problem : "absent"
-          }): did the job see other code or ` +
-          `config than the coordinator? log ${job.log}`,
+        `${job.node.id}: ${where}, but entry ${job.node.key} is not whole in the cache (${why}): ` +
+          `did the job see other code or config? log ${job.log}`,
       ),
     );
   };
