@@ -74,6 +74,12 @@ slurmTest(
       /submitted double\[task=a\] as SLURM job \d+ \(log .*slurm-logs\/double\/task=a-\d+\.log\)/,
     );
     assertMatch(s.stderr, /5 item\(s\) built, 0 cached/);
+    // the job script reruns the item by hand, and names the user's command for the report
+    const script = await Deno.readTextFile(join(slurm, "slurm-logs", "sum", "_.sh"));
+    assertMatch(
+      script,
+      /'build-item' '--stage' 'sum' '--item' '\{\}' .*'--command' 'deno task \S+ reproduce --executor slurm'/,
+    );
 
     const kl = await keys(local);
     assertEquals(Object.keys(kl).length, 5);
