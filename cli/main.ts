@@ -12,11 +12,23 @@ import type { PlanItem } from "../pipeline/plan.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { CONFIG, PREPARE, STAGES } from "../stages/mod.ts";
 import { publishEntry } from "./publish.ts";
+import { COST_MODEL, stageResources } from "../stages/config.ts";
+import type { CostModel } from "../pipeline/cost.ts";
+import { PLAN_FLAGS, planBeforeRun, planMain } from "./plan.ts";
+import {
+  BUILD_ITEM_FLAGS,
+  buildItemMain,
+  EXECUTOR_FLAGS,
+  executorOf,
+  type JobApp,
+  remoteOf,
+  SLURM_JOBS_DEFAULT,
+} from "./executor.ts";
 
 const REPORT_STAGE = "report";
 
 /** What the commands run: alignsam's stages and config (tests pass toy ones). */
-export interface App {
+export interface App extends JobApp {
   stages: readonly Stage[];
   schema: ParamSchema;
   profiles: Profiles;
@@ -32,6 +44,8 @@ export interface App {
   prepare?: (params: Params, opts: { fetch: boolean; strict: boolean; profile: string }) => Promise<Params>;
   /** module URL exporting the same `STAGES`, for --jobs > 1 (each job's worker imports it) */
   stagesModule?: string;
+  /** `plan`'s cost model (stages/config.ts); without it `plan` has no estimates */
+  cost?: CostModel;
 }
 
 const APP: App = {
@@ -40,6 +54,17 @@ const APP: App = {
   prepare: PREPARE,
   stagesModule: new URL("../stages/mod.ts", import.meta.url).href,
   root: fileURLToPath(new URL("..", import.meta.url)),
+  // what each SLURM job runs: this file, as `deno task reproduce` runs it
+  jobCommand: [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--unstable-webgpu",
+    "--v8-flags=--max-old-space-size=8192",
+    fileURLToPath(import.meta.url),
+  ],
+  resources: stageResources,
+  cost: COST_MODEL,
 };
 
 interface Command {
@@ -80,9 +105,15 @@ function commands(app: App): Record<string, Command> {
   };
   const runnerOptions = async (
     a: ParsedArgs,
-    { strict = true, ...extra }: Partial<RunnerOptions> & { strict?: boolean },
+    { strict = true, prepare = true, ...extra }: Partial<RunnerOptions> & {
+      strict?: boolean;
+      /** false: no prepare hook (plan --all-tasks: every task of the profile, data here or not) */
+      prepare?: boolean;
+    },
   ): Promise<RunnerOptions> => {
-    const jobs = jobsOf(a); // a bad --jobs fails before any data is looked for
+    // a bad --jobs or --executor fails before any data is looked for
+    const slurm = executorOf(a) === "slurm";
+    const jobs = slurm && a.values.jobs === undefined ? SLURM_JOBS_DEFAULT : jobsOf(a);
     // other code (data adapters, model registry) reads these
     if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
     if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
@@ -95,11 +126,11 @@ function commands(app: App): Record<string, Command> {
     if (!fetch) Deno.env.set("ALIGNSAM_OFFLINE", "1");
     const cache = Deno.env.get("ALIGNSAM_CACHE");
     let overrides = overridesOf(a);
-    if (app.prepare) {
+    if (app.prepare && prepare) {
       const params = resolveParams(schema, profiles, profileOf(a), overrides);
       overrides = { ...overrides, ...(await app.prepare(params, { fetch, strict, profile: profileOf(a) })) };
     }
-    return {
+    const opts: RunnerOptions = {
       stages,
       schema,
       profiles,
@@ -114,6 +145,7 @@ function commands(app: App): Record<string, Command> {
       stagesModule: app.stagesModule,
       ...extra,
     };
+    return slurm ? { ...opts, remote: remoteOf(a, app, opts) } : opts;
   };
   const hasReport = () => stages.some((s) => s.name === REPORT_STAGE);
 
@@ -145,7 +177,7 @@ function commands(app: App): Record<string, Command> {
     jobs: {
       type: "string",
       doc:
-        `items built side by side, each in its own worker thread (default 1; this machine has ${navigator.hardwareConcurrency} cores; ~1 GiB memory per job)`,
+        `items built side by side, each in its own worker thread (default 1; this machine has ${navigator.hardwareConcurrency} cores; ~1 GiB memory per job); with --executor slurm: jobs queued or running at once (default: no limit)`,
     },
   };
 
@@ -157,10 +189,12 @@ function commands(app: App): Record<string, Command> {
         ...configFlags,
         ...runFlags,
         ...fetchFlag,
+        ...EXECUTOR_FLAGS,
         until: { type: "string", doc: "stop after this stage" },
       },
       async main(a) {
         const opts = await runnerOptions(a, { until: a.values.until as string | undefined });
+        if (app.cost && !opts.dryRun) await planBeforeRun(opts, app.cost);
         const res = await reproduce(opts);
         if (!opts.dryRun && res.entries && hasReport()) {
           const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
@@ -175,6 +209,7 @@ function commands(app: App): Record<string, Command> {
         ...configFlags,
         ...runFlags,
         ...fetchFlag,
+        ...EXECUTOR_FLAGS,
         task: { type: "string", doc: "only the items of this task" },
       },
       positionals: "STAGE",
@@ -234,6 +269,22 @@ function commands(app: App): Record<string, Command> {
         const dir = Object.values(res.entries)[0];
         const out = resolve((a.values.out as string | undefined) ?? join(root, "out", "report.html"));
         console.log(`report: ${await publishEntry(dir, out)}`);
+      },
+    },
+    plan: {
+      summary: "Items per stage, estimated CPU/GPU hours and the wall time on N workers; runs nothing.",
+      flags: { ...configFlags, ...PLAN_FLAGS },
+      async main(a) {
+        if (!app.cost) throw new UsageError("plan: this app has no cost model");
+        const all = a.values["all-tasks"] === true;
+        await planMain(a, await runnerOptions(a, { strict: false, prepare: !all }), app.cost);
+      },
+    },
+    "build-item": {
+      summary: "Build exactly one item into the cache (what each --executor slurm job runs).",
+      flags: BUILD_ITEM_FLAGS,
+      async main(a) {
+        await buildItemMain(a, { stages, schema, profiles, root, stagesModule: app.stagesModule });
       },
     },
   };

@@ -56,7 +56,11 @@ export function executor(session: Session, signal: AbortSignal): Executor {
   const jobs = session.opts.jobs ?? 1;
   const slots = new Slots(jobs);
   // Workers only pay off when items overlap; with one job everything stays in this thread.
-  const pool = jobs > 1 && session.opts.stagesModule ? new WorkerPool(session.opts.stagesModule) : undefined;
+  // --executor slurm: items are built by jobs (pipeline/executors/), not in this process
+  const remote = session.opts.remote;
+  const pool = jobs > 1 && !remote && session.opts.stagesModule
+    ? new WorkerPool(session.opts.stagesModule)
+    : undefined;
   // After one failure no new item starts; running ones finish and are kept (nothing lost).
   let halted = false;
   const checkOnce = (key: string) => {
@@ -119,6 +123,13 @@ export function executor(session: Session, signal: AbortSignal): Executor {
         await store.discard(key);
         summary.rebuilt.push(node.id);
       }
+      if (remote) {
+        // the job claims the key itself (pipeline/executors/item.ts), with its host, pid and job id
+        log(`run ${node.id}: ${reasons.join("; ") || "key changed"}`);
+        const ref = { stage: node.stage.name, item: node.item, id: node.id, key, force: forced };
+        const ctx = { signal, log, check: (k: string) => store.check(k, false) };
+        return { meta: await recordBuilt(node, await remote.build(ref, ctx), index), built: true };
+      }
       const removed = await store.cleanTemp(() => token, key);
       if (removed > 0) log(`removed the unfinished temp dir of ${node.id} left by its previous builder`);
       return { meta: await runItem(node, parts, key, inputs, reasons, index, token), built: true };
@@ -147,6 +158,8 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       try {
         if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
         if (halted) throw new HaltedError(node.id);
+        // --executor slurm: no claim here, each job claims the key it builds
+        if (remote) return await work("");
         const r = await claims.claim(key, node.id);
         if (r.held) {
           claim = r.claim;
@@ -258,7 +271,12 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       ...(Object.keys(notes).length ? { notes } : {}),
       created: new Date().toISOString(),
     });
-    checked.set(key, Promise.resolve({ state: "ok", meta }));
+    return await recordBuilt(node, meta, index);
+  };
+
+  /** After an item's entry is committed (here or by a remote job): index, summary, log. */
+  const recordBuilt = async (node: Node, meta: EntryMeta, index: () => Promise<void>) => {
+    checked.set(meta.key, Promise.resolve({ state: "ok", meta }));
     await index();
     summary.ran.push(node.id);
     log(`done ${node.id} in ${meta.wallSeconds.toFixed(2)} s`);
@@ -270,7 +288,14 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     if (!p) built.set(node.id, p = build(node));
     return p;
   };
-  return { ensure, summary, close: () => pool?.close() };
+  return {
+    ensure,
+    summary,
+    close: () => {
+      pool?.close();
+      void remote?.close();
+    },
+  };
 }
 
 async function checkOutputs(node: Node, dir: string): Promise<void> {

@@ -10,6 +10,7 @@ import { codeFileHash } from "./canon.ts";
 import { Claims, type ClaimTiming } from "./claims.ts";
 import { itemId } from "./items.ts";
 import { type Progress, progress as terminalProgress } from "../core/progress.ts";
+import type { RemoteExecutor } from "./executors/remote.ts";
 import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
 import { type FileRecord, filesDigest, listFiles, openStore, type Store } from "./store.ts";
 
@@ -57,6 +58,8 @@ export interface RunnerOptions {
   wait?: boolean;
   /** claim heartbeat period and takeover timeout (pipeline/claims.ts; tests shorten them) */
   claimTiming?: Partial<ClaimTiming>;
+  /** build items elsewhere (`--executor slurm`, pipeline/executors/slurm.ts); `jobs` bounds jobs in flight */
+  remote?: RemoteExecutor;
 }
 
 export interface Node {

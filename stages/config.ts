@@ -5,7 +5,8 @@
  * Every numeric param has its bounds here (min/max inclusive, gt/lt exclusive; checked by
  * pipeline/config.ts before anything runs, and tests/pipeline_config_test.ts makes sure none lacks them).
  */
-import type { ParamSchema, Profiles } from "../pipeline/stage.ts";
+import type { Item, Params, ParamSchema, Profiles } from "../pipeline/stage.ts";
+import type { CostModel } from "../pipeline/cost.ts";
 import type { TrainOptions } from "../kernels/agent/train.ts";
 import { DEVICES } from "../kernels/device.ts";
 
@@ -194,3 +195,81 @@ export function paperTrainHyper(): Pick<
     feedMask: d("feedMask") as boolean,
   };
 }
+
+/**
+ * What one SLURM job of each stage asks for (`--executor slurm`, pipeline/executors/slurm.ts).
+ * Not params: they never enter a cache key. `gpu` stages run SAM or CLIP and get `--gres=gpu:1`
+ * (`--slurm-gres` changes or drops it). Times are generous for the paper profile on CPU-only
+ * nodes (one E = 50 agent with the stand-in segmenter takes ~9 min here; a real SAM decoder is
+ * several times slower per step); `--slurm-args` can add a QOS or partition limit.
+ */
+export interface StageResources {
+  cpus: number;
+  /** sbatch --mem syntax */
+  mem: string;
+  /** sbatch --time syntax */
+  time: string;
+  gpu: boolean;
+}
+export const DEFAULT_RESOURCES: StageResources = { cpus: 2, mem: "8G", time: "2:00:00", gpu: false };
+export const STAGE_RESOURCES: Record<string, Partial<StageResources>> = {
+  "preprocess": { cpus: 1, mem: "4G", time: "1:00:00" },
+  "embed-cache": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
+  "clip-maps": { cpus: 4, mem: "16G", time: "2:00:00", gpu: true },
+  "train-agent": { cpus: 4, mem: "16G", time: "8:00:00", gpu: true },
+  "evaluate": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
+  "persam": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
+  "baselines": { cpus: 1, mem: "4G", time: "0:30:00" },
+  "ablate": { cpus: 1, mem: "4G", time: "0:30:00" },
+  "sweep": { cpus: 1, mem: "4G", time: "0:30:00" },
+  "report": { cpus: 2, mem: "8G", time: "1:00:00" },
+};
+
+/** The resources of one stage's jobs: its row over the defaults. */
+export function stageResources(stage: string): StageResources {
+  return { ...DEFAULT_RESOURCES, ...STAGE_RESOURCES[stage] };
+}
+
+/**
+ * Test images per task assumed by the cost model when testCount = 0 (the whole test split, whose
+ * size the plan cannot know before preprocess has run; the paper's splits range from a few
+ * hundred images to several thousand).
+ */
+export const ASSUMED_TEST_IMAGES = 500;
+
+/**
+ * `deno task plan`'s cost model (pipeline/cost.ts): work units of one item, and seconds per
+ * unit until the cache holds entries of the stage (then a fit on them replaces these). The
+ * defaults were measured on this project's 2-core CPU machine with the weight-free segmenter:
+ * train-agent from `deno task bench --only agent` ("trainAgent glass quick (E = 10, 50 images,
+ * K = 20), measured": 111 s, issue 13); the others from the quick offline run's item times
+ * (README: evaluate 867 s over 123 items of 100 images × T 15; persam 45 s over 48 items of 100
+ * images; preprocess and embed-cache 15 s over 16 tasks of 150 images; the study stages and the
+ * report a few seconds). A real SAM is slower: run a smoke or quick profile once and the cache's
+ * own entries take over. clip-maps has no measured default (no CLIP weights here).
+ */
+export const STAGE_COST: Record<string, { units(item: Item, p: Params): number; perUnit?: number }> = {
+  "preprocess": { units: (_i, p) => images(p), perUnit: 15 / 16 / 150 },
+  "embed-cache": { units: (_i, p) => images(p), perUnit: 15 / 16 / 150 },
+  "clip-maps": { units: (_i, p) => images(p) },
+  "train-agent": {
+    units: (i, p) => Number(i.shots ?? p.trainCount) * Number(i.T ?? p.T) * Number(i.E ?? p.E),
+    perUnit: 111 / (50 * 15 * 10),
+  },
+  "evaluate": { units: (i, p) => testImages(p) * Number(i.T ?? p.T), perUnit: 867 / 123 / (100 * 15) },
+  "persam": { units: (_i, p) => testImages(p), perUnit: 45 / 48 / 100 },
+};
+
+function testImages(p: Params): number {
+  return Number(p.testCount) > 0 ? Number(p.testCount) : ASSUMED_TEST_IMAGES;
+}
+function images(p: Params): number {
+  return Number(p.trainCount) + testImages(p);
+}
+
+/** STAGE_COST and the resources table as pipeline/cost.ts's model; other stages: 1 s per item. */
+export const COST_MODEL: CostModel = {
+  units: (stage, item, params) => STAGE_COST[stage]?.units(item, params) ?? 1,
+  defaultSecondsPerUnit: (stage) => STAGE_COST[stage] ? STAGE_COST[stage].perUnit : 1,
+  gpu: (stage) => stageResources(stage).gpu,
+};

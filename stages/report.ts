@@ -115,7 +115,8 @@ export const reportStage: Stage = {
         config: { ...p },
         stageTimes: [],
         createdAt: new Date().toISOString(),
-        command: `deno task ${Deno.args.join(" ")}`,
+        // a SLURM job (cli/executor.ts build-item) names the command the user ran
+        command: Deno.env.get("ALIGNSAM_COMMAND") ?? `deno task ${Deno.args.join(" ")}`,
       },
       evals: [],
       persam: [],

@@ -66,7 +66,10 @@ Deno.test("pipeline cli: usage errors exit 2 with one line naming the flag, para
     [["reproduce", "--profile", "huge"], /^error: unknown profile huge \(profiles: paper, quick, smoke\)$/],
     [["run", "nostage"], /^error: run: unknown stage nostage \(stages: .*\)$/],
     [["reproduce", "--jobs", "0"], /^error: --jobs must be an integer in 1\.\.256, got '0'$/],
-    [["frobnicate"], /^error: unknown command frobnicate \(commands: reproduce, run, status, dag, report\)$/],
+    [
+      ["frobnicate"],
+      /^error: unknown command frobnicate \(commands: reproduce, run, status, dag, report, plan, build-item\)$/,
+    ],
   ];
   for (const [args, re] of cases) {
     const r = await cli(...args);

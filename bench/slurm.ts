@@ -1,0 +1,119 @@
+/**
+ * `--executor slurm` against `--executor local` (issue 13), on the SLURM that `.ci/slurm.sh`
+ * starts: wall time of a small CPU-bound DAG (8 busy items of 5 s + a gather, fresh caches;
+ * local with --jobs = the node's CPUs, SLURM with one 1-CPU job per item), the scheduler's
+ * submit → start latency per job, and `deno task plan --profile paper --all-tasks` on 1, 8
+ * and 64 workers (printed to stderr; their wall estimates become rows).
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BenchRow } from "./row.ts";
+import { costPlan, formatCostPlan } from "../pipeline/cost.ts";
+import { COST_MODEL } from "../stages/config.ts";
+import { CONFIG, STAGES } from "../stages/mod.ts";
+
+const TOY_CLI = new URL("../tests/fixtures/slurm/toy_cli.ts", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+async function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+  const res = { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  if (res.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${res.stderr.trim().split("\n").at(-1)}`);
+  return res;
+}
+
+/** Seconds from just before `sbatch` to the job's first command, for `n` jobs one after another. */
+async function latencies(dir: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = join(dir, `start-${i}`);
+    const t0 = Date.now() / 1000;
+    await sh("sbatch", ["--parsable", `--output=${dir}/lat-%j.log`, "--wrap", `date +%s.%N > ${f}`]);
+    for (;;) {
+      try {
+        const t = Number((await Deno.readTextFile(f)).trim());
+        if (t > 0) {
+          out.push(t - t0);
+          break;
+        }
+      } catch {
+        // not started yet
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return out;
+}
+
+async function timedBuild(root: string, cache: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const r = await sh(Deno.execPath(), ["run", "-A", TOY_CLI, root, "reproduce", ...args], {
+    ALIGNSAM_CACHE: cache,
+    TOY_STAGES: "busy",
+  });
+  if (!r.stderr.includes("9 item(s) built")) throw new Error(`busy DAG: ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
+export async function bench(): Promise<BenchRow[]> {
+  const ping = await sh("scontrol", ["ping"]).catch((e) => ({ stdout: String(e) }));
+  if (!/\bUP\b/.test(ping.stdout)) {
+    throw new Error("needs a running SLURM controller (.ci/slurm.sh start DIR)");
+  }
+  const dir = await Deno.makeTempDir({ prefix: "alignsam-bench-slurm-" });
+  try {
+    const cpus = navigator.hardwareConcurrency;
+    const set = ["--set", "n=8", "--set", "ms=5000"];
+    const local = await timedBuild(dir, join(dir, "local"), [...set, "--jobs", String(cpus)]);
+    const slurm = await timedBuild(dir, join(dir, "slurm"), [...set, "--executor", "slurm"]);
+    const lat = await latencies(dir, 5);
+    const rows: BenchRow[] = [
+      {
+        area: "slurm",
+        what: `busy DAG (8 × 5 s + gather), local --jobs ${cpus}`,
+        value: local,
+        unit: "s",
+      },
+      { area: "slurm", what: "busy DAG, --executor slurm (one 1-CPU job per item)", value: slurm, unit: "s" },
+      {
+        area: "slurm",
+        what: "busy DAG: slurm / local wall time",
+        value: slurm / local,
+        unit: "×",
+        target: "≤ 1.3",
+        ok: slurm / local <= 1.3,
+      },
+      {
+        area: "slurm",
+        what: "submit → start latency per job (sbatch --wrap, mean of 5)",
+        value: lat.reduce((a, b) => a + b, 0) / lat.length * 1000,
+        unit: "ms",
+      },
+    ];
+    // the paper profile, every task, calibrated by this checkout's cache where it has entries
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const opts = {
+      stages: STAGES,
+      ...CONFIG,
+      profile: "paper",
+      root,
+      cacheDir: Deno.env.get("ALIGNSAM_CACHE") ?? join(root, ".alignsam", "cache"),
+      log: () => {},
+    };
+    for (const w of [1, 8, 64]) {
+      const p = await costPlan(opts, COST_MODEL, w, 0);
+      console.error(`plan --profile paper --all-tasks --workers ${w}:\n${formatCostPlan(p)}\n`);
+      rows.push({
+        area: "slurm",
+        what: `plan --profile paper --all-tasks: wall on ${w} worker(s) (${p.items.length} items, ${
+          p.cpuHours.toFixed(1)
+        } CPU h)`,
+        value: p.wall / 3600,
+        unit: "h",
+      });
+    }
+    return rows;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

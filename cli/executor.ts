@@ -1,0 +1,195 @@
+/**
+ * `--executor local|slurm` for `reproduce` and `run`, and `build-item`, the one-item entry every
+ * SLURM job runs. The coordinator hands each job its resolved overrides as JSON, so the job sees
+ * exactly the coordinator's params (the prepare hook, which may look for data, is not rerun).
+ */
+import { join, resolve } from "node:path";
+import { UsageError } from "../core/errors.ts";
+import { buildItem } from "../pipeline/executors/item.ts";
+import type { RemoteExecutor, RemoteItem } from "../pipeline/executors/remote.ts";
+import { slurmExecutor, type SlurmResources } from "../pipeline/executors/slurm.ts";
+import type { RunnerOptions } from "../pipeline/runner.ts";
+import type { Item, Params } from "../pipeline/stage.ts";
+import type { FlagSpec, ParsedArgs } from "./args.ts";
+
+export const EXECUTORS = ["local", "slurm"] as const;
+
+/** The command line a run was started with, when a job runs on its behalf (stages/report.ts). */
+export const COMMAND_ENV = "ALIGNSAM_COMMAND";
+
+/** What one stage's jobs ask for; `gpu` becomes `--gres` (stages/config.ts has alignsam's table). */
+export interface JobResources {
+  cpus: number;
+  mem: string;
+  time: string;
+  gpu: boolean;
+}
+
+/** What an app gives the slurm executor (cli/main.ts's App carries it). */
+export interface JobApp {
+  /** argv (program first) that runs this CLI; `build-item ...` is appended */
+  jobCommand?: string[];
+  resources?: (stage: string) => JobResources;
+}
+
+export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
+  executor: {
+    type: "string",
+    doc: "local: build items in this process (--jobs workers); slurm: one sbatch job per item",
+    default: "local",
+  },
+  "slurm-args": {
+    type: "string",
+    doc:
+      "extra sbatch options for every job, space-separated, given with = (--slurm-args='--partition=gpu --account=lab')",
+  },
+  "slurm-gres": {
+    type: "string",
+    doc: "--gres of the stages that use a GPU; 'none' requests none",
+    default: "gpu:1",
+  },
+  "log-dir": { type: "string", doc: "job scripts and logs of --executor slurm (default: CACHE/slurm-logs)" },
+};
+
+/** In flight at once with --executor slurm when --jobs is not given: the scheduler decides. */
+export const SLURM_JOBS_DEFAULT = 100_000;
+
+/** The executor flags' value, checked; "local" when absent. */
+export function executorOf(a: ParsedArgs): (typeof EXECUTORS)[number] {
+  const e = (a.values.executor as string | undefined) ?? "local";
+  if (!(EXECUTORS as readonly string[]).includes(e)) {
+    throw new UsageError(`--executor must be one of ${EXECUTORS.join(", ")}, got '${e}'`);
+  }
+  for (const f of ["slurm-args", "slurm-gres", "log-dir"]) {
+    if (e !== "slurm" && a.values[f] !== undefined) throw new UsageError(`--${f} needs --executor slurm`);
+  }
+  return e as (typeof EXECUTORS)[number];
+}
+
+/** The slurm executor for a coordinator with these runner options; undefined for local. */
+export function remoteOf(a: ParsedArgs, app: JobApp, opts: RunnerOptions): RemoteExecutor | undefined {
+  if (executorOf(a) !== "slurm") return undefined;
+  if (!app.jobCommand) throw new UsageError("--executor slurm: this app has no one-item build entry");
+  const jobCommand = app.jobCommand;
+  const gres = (a.values["slurm-gres"] as string | undefined) ?? "gpu:1";
+  const args = ((a.values["slurm-args"] as string | undefined) ?? "").split(/\s+/).filter(Boolean);
+  const resources = (stage: string): SlurmResources => {
+    const r = app.resources?.(stage) ?? { cpus: 1, mem: "4G", time: "1:00:00", gpu: false };
+    return { cpus: r.cpus, mem: r.mem, time: r.time, ...(r.gpu && gres !== "none" ? { gres } : {}) };
+  };
+  const env = (name: string, flag: string) => {
+    const v = Deno.env.get(name);
+    return v ? [flag, v] : [];
+  };
+  const command = (node: RemoteItem) => [
+    ...jobCommand,
+    "build-item",
+    "--stage",
+    node.stage,
+    "--item",
+    JSON.stringify(node.item),
+    "--key",
+    node.key,
+    "--profile",
+    opts.profile,
+    "--overrides",
+    JSON.stringify(opts.overrides ?? {}),
+    "--cache",
+    opts.cacheDir,
+    // the report's provenance names the command the user ran, not the job's
+    "--command",
+    Deno.env.get(COMMAND_ENV) ?? `deno task ${Deno.args.join(" ")}`,
+    // also exported by sbatch, but explicit survives --slurm-args '--export=NONE'
+    ...env("ALIGNSAM_DATA", "--data"),
+    ...env("ALIGNSAM_MODELS", "--models"),
+    ...(node.force ? ["--force"] : []),
+    ...(opts.verify ? ["--verify"] : []),
+  ];
+  const logDir = resolve((a.values["log-dir"] as string | undefined) ?? join(opts.cacheDir, "slurm-logs"));
+  return slurmExecutor({ command, resources, logDir, cwd: opts.root, args });
+}
+
+export const BUILD_ITEM_FLAGS: Record<string, FlagSpec> = {
+  stage: { type: "string", doc: "the item's stage" },
+  item: { type: "string", doc: 'the item as JSON, e.g. \'{"task":"glass"}\'' },
+  key: {
+    type: "string",
+    doc: "the coordinator's key: fail before building if this process computes another",
+  },
+  profile: { type: "string", doc: "profile" },
+  overrides: { type: "string", doc: "the coordinator's resolved overrides as JSON" },
+  cache: { type: "string", doc: "the shared cache directory" },
+  command: { type: "string", doc: "the coordinator's command line (sets ALIGNSAM_COMMAND, for the report)" },
+  data: { type: "string", doc: "data root (sets ALIGNSAM_DATA)" },
+  models: { type: "string", doc: "model weights folder (sets ALIGNSAM_MODELS)" },
+  force: { type: "boolean", doc: "rebuild even if an entry with the key exists" },
+  verify: { type: "boolean", doc: "re-hash every cached input file used" },
+};
+
+function json<T>(a: ParsedArgs, flag: string, check: (v: unknown) => boolean, what: string): T {
+  const raw = a.values[flag] as string | undefined;
+  if (raw === undefined) throw new UsageError(`build-item: --${flag} is required`);
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new UsageError(`build-item: --${flag} is not JSON (${(e as Error).message}): ${raw}`);
+  }
+  if (!check(v)) throw new UsageError(`build-item: --${flag} must be ${what}, got ${raw}`);
+  return v as T;
+}
+
+const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `build-item`: build one item into the shared cache (what a SLURM job runs); exits 0 when the entry is there. */
+export async function buildItemMain(
+  a: ParsedArgs,
+  base: Omit<RunnerOptions, "profile" | "cacheDir" | "overrides">,
+): Promise<void> {
+  const stage = a.values.stage as string | undefined;
+  const cache = a.values.cache as string | undefined;
+  const profile = a.values.profile as string | undefined;
+  if (!stage || !cache || !profile) {
+    throw new UsageError("build-item: --stage, --profile and --cache are required");
+  }
+  const item = json<Item>(
+    a,
+    "item",
+    (v) => isObject(v) && Object.values(v as object).every((x) => ["string", "number"].includes(typeof x)),
+    "an object of strings and numbers",
+  );
+  const overrides = a.values.overrides === undefined
+    ? {}
+    : json<Params>(a, "overrides", isObject, "an object");
+  if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
+  if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
+  if (a.values.command !== undefined) Deno.env.set(COMMAND_ENV, a.values.command as string);
+  // scancel sends SIGTERM: stop the stage, discard its temp output, exit 130
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, stop);
+  try {
+    const res = await buildItem(
+      {
+        ...base,
+        profile,
+        overrides,
+        cacheDir: resolve(cache),
+        force: a.values.force === true,
+        verify: a.values.verify === true,
+      },
+      stage,
+      item,
+      a.values.key as string | undefined,
+      ac.signal,
+    );
+    console.error(
+      `${res.meta.itemId}: ${
+        res.built ? "built" : "already in the cache"
+      } (key ${res.meta.key}) on ${Deno.hostname()}`,
+    );
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, stop);
+  }
+}

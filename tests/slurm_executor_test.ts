@@ -1,0 +1,235 @@
+/**
+ * `--executor slurm` on a real SLURM (issue 13 (a), (b), (e)): the toy DAG of
+ * tests/fixtures/pipeline/toy.ts through tests/fixtures/slurm/toy_cli.ts, one sbatch job per item.
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
+import { needsSlurm, requireSlurm } from "./_slurm.ts";
+
+const TOY_CLI = new URL("./fixtures/slurm/toy_cli.ts", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+function cli(root: string, cache: string, args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", TOY_CLI, root, ...args],
+    env: { ALIGNSAM_CACHE: cache, NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function run(root: string, cache: string, args: string[], env: Record<string, string> = {}) {
+  const out = await cli(root, cache, args, env).output();
+  return { code: out.code, stderr: dec.decode(out.stderr) };
+}
+
+/** index/<stage>/<item>.json → key, for every item of a cache. */
+async function keys(cache: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const s of Deno.readDir(join(cache, "index"))) {
+    for await (const f of Deno.readDir(join(cache, "index", s.name))) {
+      const rec = JSON.parse(await Deno.readTextFile(join(cache, "index", s.name, f.name)));
+      out[rec.itemId] = rec.key;
+    }
+  }
+  return out;
+}
+
+/** Every file of an entry but _entry.json (which records times), as bytes. */
+async function entryFiles(dir: string, base = dir, out: Record<string, Uint8Array> = {}) {
+  for await (const e of Deno.readDir(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) await entryFiles(p, base, out);
+    else if (p !== join(base, "_entry.json")) out[p.slice(base.length + 1)] = await Deno.readFile(p);
+  }
+  return out;
+}
+
+const SLURM = ["reproduce", "--executor", "slurm"];
+
+/** A test on the real SLURM, in a fresh project root with its cache at ROOT/cache. */
+function slurmTest(name: string, fn: (root: string, cache: string) => Promise<void>) {
+  Deno.test({
+    name,
+    ...needsSlurm(),
+    fn: async () => {
+      requireSlurm();
+      const root = await Deno.makeTempDir({ prefix: "alignsam-slurm-" });
+      await fn(root, join(root, "cache"));
+      await Deno.remove(root, { recursive: true });
+    },
+  });
+}
+
+slurmTest(
+  "slurm (a): the toy DAG built by SLURM jobs has local's keys and byte-identical entries; reruns build nothing",
+  async (root, slurm) => {
+    const local = join(root, "cache-local");
+    const l = await run(root, local, ["reproduce"]);
+    assertEquals(l.code, 0, l.stderr);
+    const s = await run(root, slurm, SLURM);
+    assertEquals(s.code, 0, s.stderr);
+    assertMatch(
+      s.stderr,
+      /submitted double\[task=a\] as SLURM job \d+ \(log .*slurm-logs\/double\/task=a-\d+\.log\)/,
+    );
+    assertMatch(s.stderr, /5 item\(s\) built, 0 cached/);
+    // the job script reruns the item by hand, and names the user's command for the report
+    const script = await Deno.readTextFile(join(slurm, "slurm-logs", "sum", "_.sh"));
+    assertMatch(
+      script,
+      /'build-item' '--stage' 'sum' '--item' '\{\}' .*'--command' 'deno task \S+ reproduce --executor slurm'/,
+    );
+
+    const kl = await keys(local);
+    assertEquals(Object.keys(kl).length, 5);
+    assertEquals(await keys(slurm), kl);
+    for (const key of Object.values(kl)) {
+      const a = await entryFiles(join(local, "entries", key));
+      const b = await entryFiles(join(slurm, "entries", key));
+      assert(Object.keys(a).length > 0);
+      assertEquals(b, a, `entry ${key}`);
+    }
+    // a rerun in either mode, on either cache, builds nothing
+    for (const [cache, args] of [[slurm, SLURM], [slurm, ["reproduce"]], [local, SLURM]] as const) {
+      const r = await run(root, cache, [...args]);
+      assertEquals(r.code, 0, r.stderr);
+      assertMatch(r.stderr, /0 item\(s\) built, 5 cached/);
+      assert(!r.stderr.includes("submitted"), r.stderr);
+    }
+  },
+);
+
+/** Items fresh in `cache` (status through the CLI, with these flags and env). */
+async function freshItems(
+  root: string,
+  cache: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+) {
+  const out = await cli(root, cache, ["status", ...args], env).output();
+  return dec.decode(out.stdout).split("\n").filter((l) => /^ {2}fresh /.test(l)).map((l) =>
+    l.trim().split(/\s+/)[1]
+  )
+    .sort();
+}
+
+slurmTest(
+  "slurm: a failed job is reported with its job id, node, log and the log's last lines; the others are kept",
+  async (root, cache) => {
+    const busy = { TOY_STAGES: "busy" };
+    const set = ["--set", "n=3", "--set", "ms=200", "--set", "failAt=1"];
+    const r = await run(root, cache, [...SLURM, ...set], busy);
+    assertEquals(r.code, 1, r.stderr);
+    const m = r.stderr.match(
+      /\nerror: spin\[i=1\]: SLURM job (\d+) exited with status 1 on node (\S+); log (\S+); last lines:\n/,
+    );
+    assert(m, r.stderr);
+    assertEquals(m[3], join(cache, "slurm-logs", "spin", `i=1-${m[1]}.log`));
+    assertMatch(r.stderr.slice(m.index), /\n {4}error: spin\[i=1\] failed: boom at 1\n/);
+    assertEquals(await freshItems(root, cache, set, busy), ["spin[i=0]", "spin[i=2]"]);
+  },
+);
+
+/** Start a coordinator whose double[task=a] job writes slowly; resolves once that job is writing. */
+async function slowRun(root: string, cache: string) {
+  const marker = join(root, "marker");
+  const child = cli(root, cache, SLURM, { TOY_SLOW: "a", TOY_MARKER: marker }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const t0 = Date.now();
+  while (Date.now() - t0 < 60_000) {
+    try {
+      await Deno.stat(marker);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const q = await new Deno.Command("squeue", {
+    args: ["-h", "-o", "%i", "-n", "alignsam:double[task=a]", "-t", "RUNNING"],
+    stdout: "piped",
+  }).output();
+  const job = dec.decode(q.stdout).trim();
+  assertMatch(job, /^\d+$/);
+  return { child, stderr, job };
+}
+
+slurmTest(
+  "slurm (b): scancel of a running job: the coordinator names the job and its log, fails, keeps the rest",
+  async (root, cache) => {
+    const { child, stderr, job } = await slowRun(root, cache);
+    await new Deno.Command("scancel", { args: [job] }).output();
+    const status = await child.status;
+    const err = await stderr;
+    assertEquals(status.code, 1, err);
+    const log = join(cache, "slurm-logs", "double", `task=a-${job}.log`);
+    assert(
+      err.includes(`error: double[task=a]: SLURM job ${job} ended CANCELLED on node `) &&
+        err.includes(`log ${log}`),
+      err,
+    );
+    assertEquals(await freshItems(root, cache), ["double[task=b]", "source[task=a]", "source[task=b]"]);
+    const again = await run(root, cache, SLURM);
+    assertEquals(again.code, 0, again.stderr);
+    assertMatch(again.stderr, /2 item\(s\) built, 3 cached/);
+  },
+);
+
+slurmTest(
+  "slurm: status shows the job building its claimed key; Ctrl-C of the coordinator cancels (scancel) its jobs",
+  async (root, cache) => {
+    const { child, stderr, job } = await slowRun(root, cache);
+    // the job holds its key's claim: status names it with its SLURM job id
+    const st = await cli(root, cache, ["status"]).output();
+    assertMatch(
+      dec.decode(st.stdout),
+      new RegExp(`double\\[task=a\\] on host \\S+, pid \\d+, job ${job}\\b`),
+    );
+    child.kill("SIGINT");
+    const status = await child.status;
+    const err = await stderr;
+    assertEquals(status.code, 130, err);
+    // double[task=b]'s job may still be running too: every job in flight is cancelled
+    assertMatch(err, new RegExp(`cancelled \\d SLURM job\\(s\\): ([\\d ]* )?${job}( |\\n)`));
+    const q = await new Deno.Command("squeue", {
+      args: ["-h", "-t", "all", "-o", "%T", "-j", job],
+      stdout: "piped",
+    })
+      .output();
+    assertMatch(dec.decode(q.stdout), /CANCELLED|COMPLETING/);
+  },
+);
+
+slurmTest(
+  "slurm (e): sbatch missing, or slurmctld down: one clear error that names the command",
+  async (root, cache) => {
+    const empty = join(root, "bin");
+    await Deno.mkdir(empty);
+    const missing = await run(root, cache, SLURM, { PATH: empty });
+    assertEquals(missing.code, 1, missing.stderr);
+    assertEquals(
+      missing.stderr.trim().split("\n").filter((l) => l.startsWith("error:")),
+      [
+        "error: --executor slurm: sbatch not found on PATH (the coordinator needs SLURM's client commands: sbatch, squeue, scancel)",
+      ],
+    );
+    // a controller that does not answer: this cluster's configuration on a port nobody listens on
+    const conf = Deno.env.get("SLURM_CONF") ?? "/etc/slurm/slurm.conf";
+    const down = join(root, "down.conf");
+    const lines = (await Deno.readTextFile(conf)).split("\n").filter((l) =>
+      !/^\s*SlurmctldPort\s*=/i.test(l)
+    );
+    await Deno.writeTextFile(down, ["SlurmctldPort=6999", ...lines].join("\n"));
+    const t0 = Date.now();
+    const dead = await run(root, cache, SLURM, { SLURM_CONF: down });
+    assertEquals(dead.code, 1, dead.stderr);
+    const errors = dead.stderr.trim().split("\n").filter((l) => l.startsWith("error:"));
+    assertEquals(errors.length, 1, dead.stderr);
+    assertMatch(
+      errors[0],
+      /^error: --executor slurm: the SLURM controller does not answer: `scontrol ping` exited 1: /,
+    );
+    assert(Date.now() - t0 < 30_000, "fails fast, before sbatch's own retries");
+    assert(!dead.stderr.includes("submitted"), dead.stderr);
+  },
+);
