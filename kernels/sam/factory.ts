@@ -1,6 +1,8 @@
 /**
  * One entry point from a segmenter name (stages/config.ts SEGMENTERS) to a Segmenter:
- * "weight-free" → the weight-free backend (not SAM; labelled so); every other name → the ONNX
+ * "weight-free" → the weight-free backend (not SAM; labelled so); "standin" → MobileNetV2
+ * features under the weight-free decoder (not SAM either); "offline" → the stand-in where its file
+ * is here, else weight-free; every other name → the ONNX
  * backend with that family's files, found or fetched by kernels/models/resolve.ts.
  *
  * The id hashes the weight files' sha256 and the family's config (preprocessing, decoder kind,
@@ -13,9 +15,11 @@ import { createHash } from "node:crypto";
 import { ModelError } from "../../core/errors.ts";
 import { fileSha256, findModelFile, resolveModelFiles, verifiedSha256 } from "../models/resolve.ts";
 import { createOnnxSegmenter } from "./onnx/segmenter.ts";
-import { FAMILIES, type FamilySpec } from "./registry.ts";
+import { FAMILIES, type FamilySpec, STANDIN_BACKBONE, STANDIN_NAME } from "./registry.ts";
 import type { DecoderCapabilities, Segmenter } from "./segmenter.ts";
 import { createWeightFreeSegmenter } from "./weightfree/segmenter.ts";
+import { createStandinSegmenter, STANDIN_CONFIG } from "./standin/segmenter.ts";
+import { standinId } from "./standin/config.ts";
 
 /** Bump when the wrapper's pre/post-processing changes what an embedding or a decode is. */
 // v2: every family's mask is made from the low-res logits (issue 12); EfficientSAM's point limit.
@@ -49,15 +53,35 @@ export function segmenterId(fam: FamilySpec, encoderSha: string, decoderSha: str
   return createHash("sha256").update(JSON.stringify(config)).digest("hex");
 }
 
+/**
+ * "offline" (the offline profiles' choice): the stand-in where its backbone file is here (models
+ * folder or cache; never downloaded for this), else weight-free, which needs no file.
+ */
+export const OFFLINE = "offline";
+
+/** The segmenter "offline" stands for now; any other name is itself. */
+export async function resolveSegmenterName(name: string, opts: SegmenterOptions = {}): Promise<string> {
+  if (name !== OFFLINE) return name;
+  return (await findModelFile(STANDIN_BACKBONE, opts)) ? STANDIN_NAME : "weight-free";
+}
+
 export async function createSegmenter(name: string, opts: SegmenterOptions = {}): Promise<Segmenter> {
+  name = await resolveSegmenterName(name, opts);
   if (name === "weight-free") return createWeightFreeSegmenter();
+  const download = opts.download ?? Deno.env.get("ALIGNSAM_OFFLINE") !== "1";
+  if (name === STANDIN_NAME) {
+    const ropts = { modelsDir: opts.modelsDir, download, purpose: "the stand-in segmenter" };
+    const [path] = await resolveModelFiles([STANDIN_BACKBONE], ropts);
+    return await createStandinSegmenter(path, await verifiedSha256(STANDIN_BACKBONE, path));
+  }
   const fam = FAMILIES[name];
   if (!fam) {
     throw new ModelError(
-      `unknown segmenter '${name}' (accepted: weight-free, ${Object.keys(FAMILIES).join(", ")})`,
+      `unknown segmenter '${name}' (accepted: weight-free, ${STANDIN_NAME}, ${OFFLINE}, ${
+        Object.keys(FAMILIES).join(", ")
+      })`,
     );
   }
-  const download = opts.download ?? Deno.env.get("ALIGNSAM_OFFLINE") !== "1";
   const ropts = { modelsDir: opts.modelsDir, download, purpose: `segmenter ${name}` };
   const [encoderPath, decoderPath] = await resolveModelFiles([fam.encoder, fam.decoder], ropts);
   const hashes = {
@@ -92,7 +116,12 @@ export function sharedSegmenter(name: string, opts: SegmenterOptions = {}): Prom
  * so a cache key still changes when they appear. For a stage's `fingerprint`.
  */
 export async function segmenterFingerprint(name: string, opts: SegmenterOptions = {}): Promise<string> {
+  name = await resolveSegmenterName(name, opts);
   if (name === "weight-free") return createWeightFreeSegmenter().id;
+  if (name === STANDIN_NAME) {
+    const path = await findModelFile(STANDIN_BACKBONE, opts);
+    return path ? standinId(STANDIN_CONFIG, await fileSha256(path)) : `missing: ${STANDIN_BACKBONE.name}`;
+  }
   const fam = FAMILIES[name];
   if (!fam) return `unknown segmenter ${name}`;
   const paths = await Promise.all([fam.encoder, fam.decoder].map((f) => findModelFile(f, opts)));

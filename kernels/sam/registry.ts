@@ -12,7 +12,9 @@ export type ChecksumSource =
   /** read in another project's manifest, not from the publisher (MODELS.md "3rd-party") */
   | "3rd-party"
   /** none known: downloadVerified records the first verified download's sha256 (TOFU) */
-  | "first verified download";
+  | "first verified download"
+  /** none published: pinned from the first copy we verified (size + licence vs inventories) */
+  | "first verified copy";
 
 export interface ModelFile {
   role: "encoder" | "decoder";
@@ -346,3 +348,24 @@ export const FAMILIES: Record<string, FamilySpec> = {
 export function family(name: string): FamilySpec | undefined {
   return FAMILIES[name];
 }
+
+// ── Stand-in segmenter (issue 15, branch `standin`): not a SAM family, one backbone file. ──
+
+/** The segmenter name of the stand-in (stages/config.ts SEGMENTERS). */
+export const STANDIN_NAME = "standin";
+
+/**
+ * ImageNet MobileNetV2 from the ONNX Model Zoo, statically quantized (opset 12, QLinearConv
+ * graph), Apache-2.0: the stand-in segmenter's backbone (kernels/sam/standin/). No checksum is
+ * published; the sha256 is that of the first copy we verified (size and licence match
+ * third-party inventories of the zoo file; ../shared/models/mobilenetv2/README.md). The name
+ * keeps ../shared/models' layout, so `--models ../shared/models` finds it.
+ */
+export const STANDIN_BACKBONE: ModelFile = {
+  role: "encoder",
+  name: "mobilenetv2/mobilenetv2-12-int8.onnx",
+  url: "https://huggingface.co/onnxmodelzoo/mobilenetv2-12-int8/resolve/main/mobilenetv2-12-int8.onnx",
+  bytes: 3655033,
+  sha256: "cc028fe6cae7bc11a4ff53cfc9b79c920e8be65ce33a904ec3e2a8f66d77f95f",
+  checksum: "first verified copy",
+};

@@ -34,10 +34,12 @@ function resizedChannel(img: RGBImage, c: number, w: number, h: number): Float32
 }
 
 /**
+ * `frame` (default SAM's 1024) is the long side; the stand-in's MobileNetV2 takes 512 (its
+ * ImageNet mean/std are SAM's pixel_mean/pixel_std).
  * @example
  * encoderInput({ width: 500, height: 375, data }, "sam-pad-1024").dims; // [1, 3, 1024, 1024]
  */
-export function encoderInput(img: RGBImage, kind: PreprocessKind): EncoderInput {
+export function encoderInput(img: RGBImage, kind: PreprocessKind, frame = SAM_FRAME): EncoderInput {
   if (kind === "rgb01-original") {
     // EfficientSAM: [1, 3, H, W] RGB / 255; the export resizes and normalises inside.
     const hw = img.width * img.height;
@@ -47,7 +49,7 @@ export function encoderInput(img: RGBImage, kind: PreprocessKind): EncoderInput 
     }
     return { dims: [1, 3, img.height, img.width], data };
   }
-  const r = resizedSize(img.width, img.height);
+  const r = resizedSize(img.width, img.height, frame);
   const chans = [0, 1, 2].map((c) => resizedChannel(img, c, r.width, r.height));
   if (kind === "hwc-resized") {
     // Acly/MobileSAM: [H', W', 3] float RGB 0–255; normalise + pad happen in the graph.
@@ -57,7 +59,7 @@ export function encoderInput(img: RGBImage, kind: PreprocessKind): EncoderInput 
     return { dims: [r.height, r.width, 3], data };
   }
   // sam-pad-1024: normalise, then zero-pad bottom/right (padding is 0 after normalisation).
-  const S = SAM_FRAME;
+  const S = frame;
   const data = new Float32Array(3 * S * S);
   for (let c = 0; c < 3; c++) {
     const src = chans[c], base = c * S * S, m = PIXEL_MEAN[c], s = PIXEL_STD[c];

@@ -9,7 +9,7 @@
 import type { FineGrid } from "./grid.ts";
 
 /** Border background prototypes sampled along the image border. */
-const BORDER_SAMPLES = 32;
+export const BORDER_SAMPLES = 32;
 /** Keeps the log-odds finite far from every prototype. */
 const FLOOR = 1e-4;
 
@@ -29,8 +29,8 @@ function localColour(grid: FineGrid, i: number): [number, number, number] {
   return out.map((v) => v / m) as [number, number, number];
 }
 
-/** Evenly spaced pixels along the border of the fine grid (clockwise from the top-left). */
-function borderPixels(fw: number, fh: number, count: number): number[] {
+/** Evenly spaced pixels along the border of a [fh, fw] grid (clockwise from the top-left). */
+export function borderPixels(fw: number, fh: number, count: number): number[] {
   const ring: number[] = [];
   for (let x = 0; x < fw; x++) ring.push(x);
   for (let y = 1; y < fh; y++) ring.push(y * fw + fw - 1);

@@ -38,9 +38,12 @@ export const DEFAULT_CONFIG: WeightFreeConfig = {
 
 /** sha256 of the canonical JSON (sorted keys) of the algorithm version and every parameter. */
 export function configId(config: WeightFreeConfig): string {
-  const entries = Object.entries({ ...config, algorithm: ALGORITHM_VERSION }).sort(([a], [b]) =>
-    a < b ? -1 : a > b ? 1 : 0
-  );
+  return configIdOf({ ...config }, ALGORITHM_VERSION);
+}
+
+/** The same hash for any flat config (the stand-in's extends this one) and algorithm version. */
+export function configIdOf(config: Record<string, number | string>, algorithm: string): string {
+  const entries = Object.entries({ ...config, algorithm }).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
   const json = `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")}}`;
   return createHash("sha256").update(json).digest("hex");
 }

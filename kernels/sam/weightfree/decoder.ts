@@ -9,7 +9,7 @@
  * border overrides it. Logits = (d_bg − d_fg) / (logitScale · fineSize) [+ colour log-odds].
  */
 import type { Point } from "../../../core/image.ts";
-import { LOW_RES } from "../segmenter.ts";
+import { type DecodeResult, LOW_RES } from "../segmenter.ts";
 import { resizeBilinear } from "../../masks/resize.ts";
 import type { WeightFreeConfig } from "./config.ts";
 import { geodesicDistance } from "./geodesic.ts";
@@ -28,7 +28,7 @@ function seedMaps(grid: FineGrid, at: number, cfg: WeightFreeConfig): SeedMaps {
   dist[at] = 0;
   geodesicDistance(grid.costs, dist, cfg.sweeps);
   const density = cfg.colourWeight > 0 ? clickDensity(grid, at, colourSigma(grid, cfg)) : undefined;
-  maps = { dist, density };
+  maps = { dist, density, feature: grid.feature?.density(at) };
   if (grid.seeds.size >= SEED_CACHE_LIMIT) grid.seeds.clear();
   grid.seeds.set(at, maps);
   return maps;
@@ -66,6 +66,11 @@ export function decodeField(grid: FineGrid, points: Point[], cfg: WeightFreeConf
   if (cfg.colourWeight > 0) {
     const odds = colourLogOdds(pos.map((m) => m.density!), neg.map((m) => m.density!), grid.borderColour!);
     for (let i = 0; i < n; i++) field[i] += cfg.colourWeight * odds[i];
+  }
+  if (grid.feature) {
+    const { weight, border } = grid.feature;
+    const odds = colourLogOdds(pos.map((m) => m.feature!), neg.map((m) => m.feature!), border);
+    for (let i = 0; i < n; i++) field[i] += weight * odds[i];
   }
   for (let i = 0; i < n; i++) field[i] = field[i] > CLAMP ? CLAMP : field[i] < -CLAMP ? -CLAMP : field[i];
   // Clicks are hard constraints: each clicked pixel takes its label's sign.
@@ -121,4 +126,10 @@ export function fieldScore(field: Float32Array): number {
     s += a / (a + 2);
   }
   return field.length ? s / field.length : 0;
+}
+
+/** One decode on a grid, as the Segmenter interface returns it. */
+export function decodeOnGrid(grid: FineGrid, points: Point[], cfg: WeightFreeConfig): DecodeResult {
+  const field = decodeField(grid, points, cfg);
+  return { mask: fieldToMask(grid, field), lowRes: fieldToLowRes(grid, field), score: fieldScore(field) };
 }

@@ -74,6 +74,15 @@ export function labFineGrid(image: RGBImage, fw: number, fh: number): Float32Arr
   return lab;
 }
 
+/** The image's extent in cells on the 64 grid of SAM's padded frame (its long side spans 64). */
+export function embedExtent(width: number, height: number): { ew: number; eh: number } {
+  const G = EMBED_SIZE, scale = G / Math.max(width, height);
+  return {
+    ew: Math.max(1, Math.min(G, Math.round(width * scale))),
+    eh: Math.max(1, Math.min(G, Math.round(height * scale))),
+  };
+}
+
 /**
  * The [C, 64, 64] embedding on SAM's frame: the image resized so its long side spans 64 cells,
  * top-left aligned, bottom/right padding all zeros (as SAM pads before its encoder).
@@ -88,9 +97,7 @@ export function embeddingFeatures(
   sweeps: number,
 ): { data: Float32Array /** [C, 64, 64] */; borderDist: Float32Array /** [fh, fw] */ } {
   const G = EMBED_SIZE, C = CHANNELS.length, n = fw * fh;
-  const scale = G / Math.max(width, height);
-  const ew = Math.max(1, Math.min(G, Math.round(width * scale)));
-  const eh = Math.max(1, Math.min(G, Math.round(height * scale)));
+  const { ew, eh } = embedExtent(width, height);
   const borderDist = borderDistance(costs, sweeps);
   let maxB = 1e-6;
   for (let i = 0; i < n; i++) maxB = Math.max(maxB, borderDist[i]);

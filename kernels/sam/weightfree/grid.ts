@@ -12,6 +12,21 @@ export interface SeedMaps {
   dist: Float32Array;
   /** [fh, fw] colour kernel of the click's local colour (only when the colour term is on) */
   density?: Float32Array;
+  /** [fh, fw] the grid's FeatureTerm kernel of the click (only when the grid has one) */
+  feature?: Float32Array;
+}
+
+/**
+ * A second affinity beside colour, added to the logits as weight · log-odds the same way
+ * (colour.ts colourLogOdds): the stand-in segmenter's backbone features (kernels/sam/standin/).
+ * The weight-free segmenter has none.
+ */
+export interface FeatureTerm {
+  /** [fh, fw] the kernel of the click at fine pixel `at` */
+  density(at: number): Float32Array;
+  /** [fh, fw] the border prototypes' mean kernel (the implicit background) */
+  border: Float32Array;
+  weight: number;
 }
 
 /** Per-click maps kept per grid; past this many distinct clicks the cache starts afresh. */
@@ -32,6 +47,8 @@ export interface FineGrid {
   seeds: Map<number, SeedMaps>;
   /** [fh, fw] mean colour kernel of the border prototypes (made at embed; only with the colour term) */
   borderColour?: Float32Array;
+  /** an extra affinity term (the stand-in's features); none for the weight-free segmenter */
+  feature?: FeatureTerm;
 }
 
 /** A click's fine-grid pixel: the fine cell its original-pixel coordinate falls in. */

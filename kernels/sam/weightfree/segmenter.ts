@@ -22,25 +22,21 @@ import type { Point, RGBImage } from "../../../core/image.ts";
 import { ModelError } from "../../../core/errors.ts";
 import type { DecodeOptions, DecodeResult, Embedding, Segmenter } from "../segmenter.ts";
 import { configId, DEFAULT_CONFIG, type WeightFreeConfig } from "./config.ts";
-import { CHANNELS, embeddingFeatures, fineGridSize, labFineGrid } from "./features.ts";
-import { edgeCosts } from "./geodesic.ts";
-import { colourSigma, decodeField, fieldScore, fieldToLowRes, fieldToMask } from "./decoder.ts";
-import { borderDensity } from "./colour.ts";
+import { CHANNELS } from "./features.ts";
+import { decodeOnGrid } from "./decoder.ts";
+import { checkConfig, checkImage, embedFine, gridFromAux, settle } from "./embed.ts";
 import type { FineGrid } from "./grid.ts";
 
 export type { WeightFreeConfig } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";
 
 export const WEIGHT_FREE_LABEL = "weight-free (not SAM)";
+const WHO = "weight-free segmenter";
 
 /** A weight-free segmenter; `config` overrides DEFAULT_CONFIG field by field. */
 export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}): Segmenter {
   const cfg: WeightFreeConfig = { ...DEFAULT_CONFIG, ...config };
-  for (const [k, v] of Object.entries(cfg)) {
-    if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new ModelError(`weight-free segmenter: config.${k} must be a finite number, got ${v}`);
-    }
-  }
+  checkConfig(cfg, WHO);
   const id = configId(cfg);
   // Decoding the same embedding again (≈15 times per RL episode) reuses its edge costs.
   const grids = new WeakMap<Embedding, FineGrid>();
@@ -50,37 +46,10 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
     if (cached) return cached;
     if (emb.segmenter !== id) {
       throw new ModelError(
-        `weight-free segmenter ${id.slice(0, 12)}: embedding was made by segmenter ${
-          emb.segmenter.slice(0, 12)
-        }`,
+        `${WHO} ${id.slice(0, 12)}: embedding was made by segmenter ${emb.segmenter.slice(0, 12)}`,
       );
     }
-    const lab = emb.aux?.lab;
-    if (
-      !lab || lab.shape.length !== 3 || lab.shape[0] !== 3 ||
-      lab.data.length !== lab.shape[0] * lab.shape[1] * lab.shape[2]
-    ) {
-      throw new ModelError("weight-free segmenter: embedding lacks aux.lab [3, fh, fw]");
-    }
-    const [, fh, fw] = lab.shape;
-    const plane = (name: string) => {
-      const a = emb.aux?.[name];
-      if (!a || a.data.length !== fh * fw) {
-        throw new ModelError(`weight-free segmenter: embedding lacks aux.${name} [${fh}, ${fw}]`);
-      }
-      return a.data;
-    };
-    const grid: FineGrid = {
-      fw,
-      fh,
-      width: emb.width,
-      height: emb.height,
-      lab: lab.data,
-      borderDist: plane("borderDist"),
-      costs: edgeCosts(lab.data, fw, fh, cfg.eps, cfg.edgePower),
-      seeds: new Map(),
-      borderColour: cfg.colourWeight > 0 ? plane("borderColour") : undefined,
-    };
+    const grid = gridFromAux(emb, cfg, WHO);
     grids.set(emb, grid);
     return grid;
   };
@@ -89,47 +58,23 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
     id,
     label: WEIGHT_FREE_LABEL,
     isSam: false,
-    embed: (image: RGBImage): Promise<Embedding> => settle(() => embedSync(image)),
-    decode(emb: Embedding, points: Point[], _options?: DecodeOptions): Promise<DecodeResult> {
-      return settle(() => {
-        const grid = gridOf(emb);
-        const field = decodeField(grid, points, cfg);
-        return {
-          mask: fieldToMask(grid, field),
-          lowRes: fieldToLowRes(grid, field),
-          score: fieldScore(field),
+    embed: (image: RGBImage): Promise<Embedding> =>
+      settle(() => {
+        checkImage(image, WHO);
+        const { grid, data, aux } = embedFine(image, cfg);
+        const emb: Embedding = {
+          data,
+          channels: CHANNELS.length,
+          width: image.width,
+          height: image.height,
+          segmenter: id,
+          aux,
         };
-      });
+        grids.set(emb, grid);
+        return emb;
+      }),
+    decode(emb: Embedding, points: Point[], _options?: DecodeOptions): Promise<DecodeResult> {
+      return settle(() => decodeOnGrid(gridOf(emb), points, cfg));
     },
   };
-
-  function embedSync(image: RGBImage): Embedding {
-    const { width, height } = image;
-    if (width < 1 || height < 1 || image.data.length !== width * height * 3) {
-      throw new ModelError(
-        `weight-free segmenter: bad image ${width}×${height} with ${image.data.length} bytes`,
-      );
-    }
-    const { fw, fh } = fineGridSize(width, height, cfg.fineSize);
-    const lab = labFineGrid(image, fw, fh);
-    const costs = edgeCosts(lab, fw, fh, cfg.eps, cfg.edgePower);
-    const { data, borderDist } = embeddingFeatures(lab, fw, fh, width, height, costs, cfg.sweeps);
-    const grid: FineGrid = { fw, fh, width, height, lab, borderDist, costs, seeds: new Map() };
-    const aux: Embedding["aux"] = {
-      lab: { shape: [3, fh, fw], data: lab },
-      borderDist: { shape: [fh, fw], data: borderDist },
-    };
-    if (cfg.colourWeight > 0) {
-      grid.borderColour = borderDensity(grid, colourSigma(grid, cfg));
-      aux.borderColour = { shape: [fh, fw], data: grid.borderColour };
-    }
-    const emb: Embedding = { data, channels: CHANNELS.length, width, height, segmenter: id, aux };
-    grids.set(emb, grid);
-    return emb;
-  }
-}
-
-/** Run synchronous work as a promise, so that a thrown error becomes a rejection. */
-function settle<T>(fn: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(fn()));
 }

@@ -1,0 +1,114 @@
+/**
+ * The stand-in's semantic features: which MobileNetV2 activations are tapped, the fixed
+ * projection that brings their 288 channels to P, and the per-click feature affinity the decoder
+ * adds to the weight-free decoder's colour and geodesic terms.
+ *
+ * Why a seeded Gaussian projection (not a channel selection, not PCA): by Johnson–Lindenstrauss
+ * it keeps distances between cells' feature vectors (what the affinity and a probe read) within
+ * a small factor at P = 64, it mixes all three strides into every channel instead of dropping
+ * whole ones, and it needs no data (a PCA fit on one dataset would tie the segmenter to it).
+ * Each tap is L2-normalised over channels first (in the graph), so strides weigh the same.
+ */
+import { makeRng } from "../../../core/rng.ts";
+import { resizeBilinear } from "../../masks/resize.ts";
+import { EMBED_SIZE } from "../segmenter.ts";
+import { BORDER_SAMPLES, borderPixels } from "../weightfree/colour.ts";
+import type { FeatureTerm } from "../weightfree/grid.ts";
+import type { Tap } from "./graph.ts";
+
+/** Inverted-residual block outputs of the zoo's MobileNetV2 (mobilenetv2/README.md). */
+export const TAPS: readonly Tap[] = [
+  { tensor: "365", stride: 8, channels: 32 },
+  { tensor: "426", stride: 16, channels: 96 },
+  { tensor: "452", stride: 32, channels: 160 },
+];
+
+/**
+ * Per tap the matrix [P, C_k] with N(0, 1/taps) entries: each tap's unit vector then adds
+ * ≈ 1/taps variance to every output channel, so channels come out with ≈ unit variance.
+ */
+export function projectionMatrices(p: number, seed: number, taps: readonly Tap[] = TAPS): Float32Array[] {
+  const rng = makeRng(seed), k = 1 / Math.sqrt(taps.length);
+  return taps.map((t) => Float32Array.from({ length: p * t.channels }, () => rng.normal() * k));
+}
+
+/**
+ * [P, 64, 64] the backbone's output with the cells outside the image's ew × eh extent, and any non-finite value, become 0 (SAM pads too;
+ * the weight-free channels carry a `valid` plane saying where the image is).
+ */
+export function maskToExtent(feat: Float32Array, p: number, ew: number, eh: number): Float32Array {
+  const G = EMBED_SIZE, out = new Float32Array(p * G * G);
+  for (let c = 0; c < p; c++) {
+    for (let y = 0; y < eh; y++) {
+      for (let x = 0; x < ew; x++) {
+        const i = c * G * G + y * G + x, v = feat[i];
+        out[i] = Number.isFinite(v) ? v : 0;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The decoder's feature affinity (weightfree/grid.ts FeatureTerm): a click's density is the
+ * Gaussian kernel of its cell's feature vector against every cell of the image extent, on the
+ * 64 grid (the features' own resolution: cheap), bilinearly upsampled to the fine grid. The
+ * kernel width is featureSigma × the image's RMS distance of cells to their mean feature, so one
+ * setting fits busy and plain images alike. The border prototypes are the same 32 evenly spaced
+ * border cells as the colour model's.
+ */
+export function featureTerm(
+  /** [P, 64, 64] */ feat: Float32Array,
+  p: number,
+  ew: number,
+  eh: number,
+  fw: number,
+  fh: number,
+  weight: number,
+  sigmaRel: number,
+): FeatureTerm {
+  const G = EMBED_SIZE, n = ew * eh;
+  // [n, P] cell-major copy of the extent, for tight distance loops.
+  const cells = new Float32Array(n * p);
+  for (let c = 0; c < p; c++) {
+    for (let y = 0; y < eh; y++) {
+      for (let x = 0; x < ew; x++) cells[(y * ew + x) * p + c] = feat[c * G * G + y * G + x];
+    }
+  }
+  const mean = new Float64Array(p);
+  for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) mean[c] += cells[i * p + c] / n;
+  let ms = 0;
+  for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) ms += (cells[i * p + c] - mean[c]) ** 2 / n;
+  const sigma = Math.max(sigmaRel * Math.sqrt(ms), 1e-6);
+  const k = -1 / (2 * sigma * sigma);
+
+  const coarse = (cell: number): Float32Array => {
+    const out = new Float32Array(n), o = cell * p;
+    for (let i = 0; i < n; i++) {
+      let d = 0;
+      for (let c = 0, j = i * p; c < p; c++, j++) {
+        const t = cells[j] - cells[o + c];
+        d += t * t;
+      }
+      out[i] = Math.exp(k * d);
+    }
+    return out;
+  };
+  const border = new Float32Array(n);
+  const protos = borderPixels(ew, eh, BORDER_SAMPLES);
+  for (const b of protos) {
+    const d = coarse(b);
+    for (let i = 0; i < n; i++) border[i] += d[i] / protos.length;
+  }
+  return {
+    weight,
+    border: resizeBilinear(border, ew, eh, fw, fh),
+    density(at: number): Float32Array {
+      // the fine pixel's cell on the extent
+      const fx = at % fw, fy = (at - fx) / fw;
+      const cx = Math.min(ew - 1, Math.floor(((fx + 0.5) * ew) / fw));
+      const cy = Math.min(eh - 1, Math.floor(((fy + 0.5) * eh) / fh));
+      return resizeBilinear(coarse(cy * ew + cx), ew, eh, fw, fh);
+    },
+  };
+}

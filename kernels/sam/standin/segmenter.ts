@@ -1,0 +1,119 @@
+/**
+ * The stand-in segmenter: a real pretrained backbone (ImageNet MobileNetV2, int8, 3.6 MB) under
+ * the weight-free geodesic decoder. It is NOT SAM and says so (`isSam` false, label
+ * STANDIN_LABEL). Why it exists (issue 15): the weight-free 16-channel colour embedding carries
+ * nothing semantic for the SRM to learn from (a per-pixel probe reaches AUC 0.81 on it against
+ * 0.89–0.91 on these features), so the paper's contribution cannot show on it.
+ *
+ * - embed: the weight-free fine grid and its [16, 64, 64] features (weightfree/embed.ts), and
+ *   the backbone's [P, 64, 64] projected MobileNetV2 features (backbone.ts, features.ts) on
+ *   SAM's padded frame: `data` = [P + 16, 64, 64], features first.
+ * - decode: the weight-free decoder (geodesic distance + colour log-odds) plus a feature
+ *   log-odds term: a click's kernel in feature space against every cell, so a click reaches
+ *   the parts of its object that look alike to the network even across colour edges.
+ *   `options` are ignored, as in the weight-free decoder.
+ *
+ * @example
+ * const seg = await createStandinSegmenter("../shared/models/mobilenetv2/mobilenetv2-12-int8.onnx", sha);
+ * const { mask } = await seg.decode(await seg.embed(image), [{ x: 120, y: 80, label: 1 }]);
+ */
+import type { Point, RGBImage } from "../../../core/image.ts";
+import { ModelError } from "../../../core/errors.ts";
+import {
+  type DecodeOptions,
+  type DecodeResult,
+  EMBED_SIZE,
+  type Embedding,
+  type Segmenter,
+} from "../segmenter.ts";
+import { CHANNELS, embedExtent } from "../weightfree/features.ts";
+import { decodeOnGrid } from "../weightfree/decoder.ts";
+import { checkConfig, checkImage, embedFine, gridFromAux, settle } from "../weightfree/embed.ts";
+import type { FineGrid } from "../weightfree/grid.ts";
+import { STANDIN_CONFIG, type StandinConfig, standinId } from "./config.ts";
+import { createBackbone } from "./backbone.ts";
+import { featureTerm, maskToExtent } from "./features.ts";
+
+export type { StandinConfig } from "./config.ts";
+export { STANDIN_CONFIG } from "./config.ts";
+
+/** Every report shows this for the stand-in (issue 15). */
+export const STANDIN_LABEL = "stand-in (MobileNetV2 features), not SAM";
+const WHO = "stand-in segmenter";
+
+/**
+ * A stand-in segmenter on the MobileNetV2 file at `path` whose verified sha256 is `sha256`;
+ * `config` overrides STANDIN_CONFIG field by field.
+ */
+export async function createStandinSegmenter(
+  path: string,
+  sha256: string,
+  config: Partial<StandinConfig> = {},
+): Promise<Segmenter> {
+  const cfg: StandinConfig = { ...STANDIN_CONFIG, ...config };
+  checkConfig(cfg, WHO);
+  if (!Number.isInteger(cfg.projection) || cfg.projection < 1) {
+    throw new ModelError(`${WHO}: config.projection must be a positive integer, got ${cfg.projection}`);
+  }
+  const id = standinId(cfg, sha256);
+  const P = cfg.projection, G = EMBED_SIZE;
+  const backbone = await createBackbone(path, P, cfg.projectionSeed);
+  const grids = new WeakMap<Embedding, FineGrid>();
+
+  /** The grid with the feature term of the embedding's first P channels. */
+  const withFeatures = (grid: FineGrid, data: Float32Array): FineGrid => {
+    if (cfg.featureWeight > 0) {
+      const { ew, eh } = embedExtent(grid.width, grid.height);
+      const feat = data.subarray(0, P * G * G);
+      grid.feature = featureTerm(feat, P, ew, eh, grid.fw, grid.fh, cfg.featureWeight, cfg.featureSigma);
+    }
+    return grid;
+  };
+
+  const gridOf = (emb: Embedding): FineGrid => {
+    const cached = grids.get(emb);
+    if (cached) return cached;
+    if (emb.segmenter !== id) {
+      throw new ModelError(
+        `${WHO} ${id.slice(0, 12)}: embedding was made by segmenter ${emb.segmenter.slice(0, 12)}`,
+      );
+    }
+    if (emb.channels !== P + CHANNELS.length || emb.data.length !== emb.channels * G * G) {
+      throw new ModelError(
+        `${WHO}: embedding is [${emb.channels}, …], expected [${P + CHANNELS.length}, 64, 64]`,
+      );
+    }
+    const grid = withFeatures(gridFromAux(emb, cfg, WHO), emb.data);
+    grids.set(emb, grid);
+    return grid;
+  };
+
+  return {
+    id,
+    label: STANDIN_LABEL,
+    isSam: false,
+    async embed(image: RGBImage): Promise<Embedding> {
+      checkImage(image, WHO);
+      const raw = await backbone.run(image);
+      const { grid, data: colour, aux } = embedFine(image, cfg);
+      const { ew, eh } = embedExtent(image.width, image.height);
+      const data = new Float32Array((P + CHANNELS.length) * G * G);
+      data.set(maskToExtent(raw, P, ew, eh));
+      data.set(colour, P * G * G);
+      const emb: Embedding = {
+        data,
+        channels: P + CHANNELS.length,
+        width: image.width,
+        height: image.height,
+        segmenter: id,
+        aux,
+      };
+      grids.set(emb, withFeatures(grid, data));
+      return emb;
+    },
+    decode(emb: Embedding, points: Point[], _options?: DecodeOptions): Promise<DecodeResult> {
+      return settle(() => decodeOnGrid(gridOf(emb), points, cfg));
+    },
+    dispose: () => backbone.dispose(),
+  };
+}
