@@ -15,6 +15,11 @@ export interface StandinConfig extends WeightFreeConfig {
   projectionSeed: number;
   /** weight of the per-click feature log-odds in the logits (0 = the weight-free decoder) */
   featureWeight: number;
+  /**
+   * the feature weight falls as clicks^−featureDecay: a few clicks need the network's sense of
+   * "same object"; later clicks fix boundaries, finer than its stride-8 cells can say
+   */
+  featureDecay: number;
   /** feature-kernel width, in units of the image's RMS feature distance to its mean feature */
   featureSigma: number;
 }
@@ -24,6 +29,7 @@ export const STANDIN_CONFIG: StandinConfig = {
   projection: 64,
   projectionSeed: 0,
   featureWeight: 1.5,
+  featureDecay: 0,
   featureSigma: 0.5,
 };
 

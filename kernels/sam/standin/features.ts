@@ -65,6 +65,7 @@ export function featureTerm(
   fw: number,
   fh: number,
   weight: number,
+  decay: number,
   sigmaRel: number,
 ): FeatureTerm {
   const G = EMBED_SIZE, n = ew * eh;
@@ -101,7 +102,7 @@ export function featureTerm(
     for (let i = 0; i < n; i++) border[i] += d[i] / protos.length;
   }
   return {
-    weight,
+    weight: (clicks) => weight / Math.pow(Math.max(clicks, 1), decay),
     border: resizeBilinear(border, ew, eh, fw, fh),
     density(at: number): Float32Array {
       // the fine pixel's cell on the extent

@@ -65,7 +65,17 @@ export async function createStandinSegmenter(
     if (cfg.featureWeight > 0) {
       const { ew, eh } = embedExtent(grid.width, grid.height);
       const feat = data.subarray(0, P * G * G);
-      grid.feature = featureTerm(feat, P, ew, eh, grid.fw, grid.fh, cfg.featureWeight, cfg.featureSigma);
+      grid.feature = featureTerm(
+        feat,
+        P,
+        ew,
+        eh,
+        grid.fw,
+        grid.fh,
+        cfg.featureWeight,
+        cfg.featureDecay,
+        cfg.featureSigma,
+      );
     }
     return grid;
   };

@@ -68,9 +68,9 @@ export function decodeField(grid: FineGrid, points: Point[], cfg: WeightFreeConf
     for (let i = 0; i < n; i++) field[i] += cfg.colourWeight * odds[i];
   }
   if (grid.feature) {
-    const { weight, border } = grid.feature;
-    const odds = colourLogOdds(pos.map((m) => m.feature!), neg.map((m) => m.feature!), border);
-    for (let i = 0; i < n; i++) field[i] += weight * odds[i];
+    const w = grid.feature.weight(labels.size);
+    const odds = colourLogOdds(pos.map((m) => m.feature!), neg.map((m) => m.feature!), grid.feature.border);
+    for (let i = 0; i < n; i++) field[i] += w * odds[i];
   }
   for (let i = 0; i < n; i++) field[i] = field[i] > CLAMP ? CLAMP : field[i] < -CLAMP ? -CLAMP : field[i];
   // Clicks are hard constraints: each clicked pixel takes its label's sign.

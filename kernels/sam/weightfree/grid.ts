@@ -26,7 +26,8 @@ export interface FeatureTerm {
   density(at: number): Float32Array;
   /** [fh, fw] the border prototypes' mean kernel (the implicit background) */
   border: Float32Array;
-  weight: number;
+  /** the term's weight in the logits given the number of distinct clicks */
+  weight(clicks: number): number;
 }
 
 /** Per-click maps kept per grid; past this many distinct clicks the cache starts afresh. */
