@@ -6,7 +6,7 @@
 import type { PersamSummary, TrainSummary } from "../core/records.ts";
 
 export type Policy = "rl" | "random" | "single";
-export type Variant = "srm" | "sclip" | "last" | "none";
+export type Variant = "srm" | "sclip" | "last" | "none" | "gt";
 
 /** One evaluate / ablate / sweep / baselines item (EvalSummary without images and traces). */
 export interface EvalRow {

@@ -55,3 +55,20 @@ Deno.test("labelPoint: a missing map names the variant and what it needs", () =>
   // deno-lint-ignore no-explicit-any
   assert.throws(() => labelPoint("bogus" as any, ctx), /unknown label variant "bogus"/);
 });
+
+Deno.test("labelPoint: gt reads the ground-truth pixel under the point, scaling a smaller mask", () => {
+  // 4×2 mask: right half is target
+  const gtMask = { width: 4, height: 2, data: new Uint8Array([0, 0, 1, 1, 0, 0, 1, 1]) };
+  const at = (x: number, y: number, width = 4, height = 2) =>
+    labelPoint("gt", { x, y, width, height, gtMask });
+  assert.equal(at(1.9, 0.5), 0);
+  assert.equal(at(2.0, 1.5), 1);
+  assert.equal(at(3.99, 1.99), 1);
+  // the same mask under an 8×4 image: x = 3.9 falls on mask column 1 (background), 4.1 on column 2
+  assert.equal(at(3.9, 1, 8, 4), 0);
+  assert.equal(at(4.1, 1, 8, 4), 1);
+  assert.throws(
+    () => labelPoint("gt", { x: 0, y: 0, width: 4, height: 2 }),
+    /gt needs the ground-truth mask/,
+  );
+});

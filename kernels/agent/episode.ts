@@ -114,6 +114,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeStep[]> {
       prevMask: mask,
       clipMap: o.clipMap,
       srmThreshold: o.srmThreshold,
+      gt: o.gt,
     });
   };
   const predict = (mask: Float32Array) =>

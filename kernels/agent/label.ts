@@ -12,12 +12,16 @@
  *            at its midpoint instead — our choice, the paper does not say.
  * - "last":  the segmenter's previous mask probability M_{t−1}(point) > 0.5.
  * - "none":  always positive (supp. Table 3 "RL only").
+ * - "gt":    the ground-truth mask at the point (1 inside the target). NOT A PAPER VARIANT: a
+ *            diagnostic ceiling of any labeller (issue 15; the unofficial AlignSAM trains with
+ *            GT labels). Reports show it in a row of its own, never among the paper's rows.
  * Every map is [64, 64] on the segmenter's grid (kernels/agent/grid64.ts): with SAM's padded
  * layout the image covers the top-left gw × gh grid pixels.
  */
+import type { BinaryMask } from "../../core/image.ts";
 import { gridExtent, SIDE } from "./grid64.ts";
 
-export type LabelVariant = "srm" | "sclip" | "last" | "none";
+export type LabelVariant = "srm" | "sclip" | "last" | "none" | "gt";
 
 export interface LabelContext {
   /** the point in original-image pixel coordinates (continuous, 0 = left/top edge) */
@@ -35,6 +39,8 @@ export interface LabelContext {
   padded?: boolean;
   /** "srm" labels positive when y_r > srmThreshold (default 0.5; NOT IN PAPER, METHOD-NOTES §2) */
   srmThreshold?: number;
+  /** [height, width] ground-truth mask (the "gt" diagnostic) */
+  gtMask?: BinaryMask;
 }
 
 /**
@@ -62,14 +68,23 @@ export function labelPoint(variant: LabelVariant, ctx: LabelContext): 0 | 1 {
     }
     case "none":
       return 1;
+    case "gt":
+      return gtAt(need(ctx.gtMask, "gt needs the ground-truth mask (LabelContext.gtMask)"), ctx);
     default:
-      throw new Error(`unknown label variant "${variant}" (accepted: srm, sclip, last, none)`);
+      throw new Error(`unknown label variant "${variant}" (accepted: srm, sclip, last, none, gt)`);
   }
 }
 
-function need(map: Float32Array | undefined, message: string): Float32Array {
+function need<T>(map: T | undefined, message: string): T {
   if (!map) throw new Error(message);
   return map;
+}
+
+/** The GT pixel under the point (scaled when the mask's size differs from the image's). */
+function gtAt(gt: BinaryMask, ctx: LabelContext): 0 | 1 {
+  const x = Math.min(gt.width - 1, Math.max(0, Math.floor((ctx.x * gt.width) / ctx.width)));
+  const y = Math.min(gt.height - 1, Math.max(0, Math.floor((ctx.y * gt.height) / ctx.height)));
+  return gt.data[y * gt.width + x] ? 1 : 0;
 }
 
 /**

@@ -6,12 +6,14 @@
 import type { Srm, SrmInput } from "../srm/srm.ts";
 import type { ClipMap } from "../../core/records.ts";
 import type { Embedding } from "../sam/segmenter.ts";
+import type { GroundTruth } from "../../core/image.ts";
 import { labelPoint, type LabelVariant } from "./label.ts";
 import { isPadded } from "../sam/layout.ts";
 import { SIDE } from "./grid64.ts";
 
 export type { LabelVariant };
-export const LABEL_VARIANTS: readonly LabelVariant[] = ["srm", "sclip", "last", "none"];
+/** The paper's variants (supp. Table 3) and the "gt" diagnostic ceiling (never a paper row). */
+export const LABEL_VARIANTS: readonly LabelVariant[] = ["srm", "sclip", "last", "none", "gt"];
 
 /** SRM's input for the state s_t = E ⊙ M_{t−1}; the explicit branch adds s_c's CLIP map. */
 export function srmInput(emb: Embedding, mask64: Float32Array, clipMap?: ClipMap): SrmInput {
@@ -25,14 +27,20 @@ export function initialSrmInput(emb: Embedding, clipMap?: ClipMap): SrmInput {
 
 /**
  * Label of the point (x, y) under `variant`. yr = the SRM's y_r on the current state (only the
- * "srm" variant reads it); prevMask = M_{t−1} on the 64 grid ("last"); clipMap ("sclip").
+ * "srm" variant reads it); prevMask = M_{t−1} on the 64 grid ("last"); clipMap ("sclip"); gt ("gt").
  */
 export function labelFor(
   variant: LabelVariant,
   x: number,
   y: number,
   emb: Embedding,
-  ctx: { yr?: Float32Array; prevMask?: Float32Array; clipMap?: ClipMap; srmThreshold?: number },
+  ctx: {
+    yr?: Float32Array;
+    prevMask?: Float32Array;
+    clipMap?: ClipMap;
+    srmThreshold?: number;
+    gt?: GroundTruth;
+  },
 ): 0 | 1 {
   return labelPoint(variant, {
     x,
@@ -44,6 +52,7 @@ export function labelFor(
     clipMap: ctx.clipMap?.map64,
     padded: isPadded(emb),
     srmThreshold: ctx.srmThreshold,
+    gtMask: ctx.gt?.mask,
   });
 }
 

@@ -219,7 +219,12 @@ export async function trainAgent(
           );
           const { x: px, y: py } = env.cellPoint(action);
           const yr = needsSrm(variant) ? srm.predict(x) : undefined;
-          const label = labelFor(variant, px, py, im.emb, { yr, prevMask: mask, clipMap: im.clipMap });
+          const label = labelFor(variant, px, py, im.emb, {
+            yr,
+            prevMask: mask,
+            clipMap: im.clipMap,
+            gt: o.samples[i].gt,
+          });
           const chosenBefore = env.chosen.slice();
           const out = await env.step(action, label);
           buffer.push({
