@@ -65,14 +65,16 @@ function stageTimes(input: ReportInput): string {
 /** The run header: profile, segmenter (flagged when not SAM), CLIP, data actually read, hashes, times, command. */
 export function headerHtml(input: ReportInput): string {
   const r = input.run;
+  // A substitute's label says what it is ("weight-free (not SAM)", "stand-in (MobileNetV2
+  // features), not SAM"); anything else not SAM still gets the words.
+  const notSam = /not SAM/.test(r.segmenter.label) ? "" : " — not SAM";
   const seg = r.segmenter.isSam
     ? esc(`${r.segmenter.label} (${r.segmenter.id})`)
-    : `<b>${esc(r.segmenter.label)} (${esc(r.segmenter.id)}) — weight-free (not SAM)</b>`;
+    : `<b>${esc(r.segmenter.label)} (${esc(r.segmenter.id)})${notSam}</b>`;
   const banner = r.segmenter.isSam
     ? ""
-    : `<div class="banner">Segmenter: weight-free (not SAM) — ${
-      esc(r.segmenter.label)
-    }. Numbers here measure the method on a substitute segmenter, not on SAM.</div>`;
+    : `<div class="banner">Segmenter: ${esc(r.segmenter.label)}${notSam}. ` +
+      `Numbers here measure the method on a substitute segmenter, not on SAM.</div>`;
   const datasets = Object.entries(r.datasets).map(([t, d]) => `${esc(t)}: ${esc(d)}`).join("<br>");
   const hashes = Object.entries(r.dataHashes).map(([k, h]) =>
     `<tr><td>${esc(k)}</td><td><code>${esc(h)}</code></td></tr>`

@@ -147,7 +147,7 @@ export async function syntheticReportInput(seeds: number[] = [0, 1]): Promise<Re
   return {
     run: {
       profile: "synthetic",
-      segmenter: { id: "weight-free", label: "geodesic random walker", isSam: false },
+      segmenter: { id: "weight-free", label: "weight-free (not SAM)", isSam: false },
       clip: null,
       datasets: {
         blur: "CUHK",

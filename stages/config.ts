@@ -12,6 +12,10 @@ import { DEVICES } from "../kernels/device.ts";
 
 export const SEGMENTERS = [
   "weight-free",
+  // MobileNetV2 features under the weight-free decoder: not SAM (kernels/sam/standin/)
+  "standin",
+  // the stand-in where its file is here (--models / cache), else weight-free (kernels/sam/factory.ts)
+  "offline",
   "sam-vit-b",
   "sam-vit-l",
   "sam-vit-h",
@@ -20,9 +24,12 @@ export const SEGMENTERS = [
   "efficientsam-ti",
 ] as const;
 export const CLIP_MODELS = ["none", "vit-b-16"] as const;
+/** The paper's labelling variants (supp. Table 3), the ablation's default. */
 export const LABEL_VARIANTS = ["srm", "sclip", "last", "none"] as const;
 /** CLIP Surgery's input sides (its demo's two); a string param because choices are strings. */
 export const CLIP_INPUT_SIZES = ["224", "512"] as const;
+/** Accepted by `variants`: the paper's and "gt", the ground-truth ceiling (its own report row). */
+export const LABEL_VARIANT_CHOICES = [...LABEL_VARIANTS, "gt"] as const;
 
 export const SCHEMA: ParamSchema = {
   tasks: {
@@ -36,7 +43,8 @@ export const SCHEMA: ParamSchema = {
     type: "string",
     default: "sam-vit-h",
     choices: SEGMENTERS,
-    doc: "frozen promptable segmenter (weight-free is not SAM and every report says so)",
+    doc: "frozen promptable segmenter (weight-free and standin are not SAM and every report says so; " +
+      "offline = standin where its file is here, else weight-free)",
   },
   clip: {
     type: "string",
@@ -88,8 +96,8 @@ export const SCHEMA: ParamSchema = {
   variants: {
     type: "string[]",
     default: [...LABEL_VARIANTS],
-    choices: LABEL_VARIANTS,
-    doc: "labelling variants for the ablation (supp. Table 3)",
+    choices: LABEL_VARIANT_CHOICES,
+    doc: "labelling variants for the ablation (supp. Table 3); + gt: GT labels, a ceiling, not a paper row",
   },
   sweepTasks: { type: "string[]", default: ["blur", "glass", "saliency"], doc: "tasks of supp. Fig. 2" },
   sweepT: { type: "integer[]", default: [5, 10, 15, 18], min: 1, doc: "T values of supp. Fig. 2" },
@@ -160,7 +168,8 @@ export const PROFILES: Profiles = {
     tasks: ["demo", "blur", "shadow", "glass", "saliency", "voc-person"],
     // + demo-regions, so that supp. Fig. 2 and supp. Table 5 are filled on a machine with no data
     sweepTasks: ["blur", "glass", "saliency", "demo-regions"],
-    segmenter: "weight-free",
+    // the stand-in where `deno task models --fetch` (or --models) put its 3.6 MB file, else weight-free
+    segmenter: "offline",
     clip: "none",
     seeds: [0],
     trainCount: 20,
