@@ -5,7 +5,9 @@
  */
 import type { ReportInput } from "./data.ts";
 import type { ReportFigure } from "./figures/charts.ts";
-import { allCells, cellText, type ReportTable } from "./tables/model.ts";
+import { allCells, cellText, columnLabel, type ReportTable } from "./tables/model.ts";
+import type { ClaimRow, claimSummary } from "./claims.ts";
+import { formatStat } from "./data.ts";
 
 /** How the demo tasks' dataset name starts (data/demo/folder.ts DEMO_DATASET). */
 const DEMO_HEAD = "synthetic demo tasks";
@@ -33,7 +35,8 @@ th{background:#f4f4f4;font-weight:600;text-align:left}td.cell{min-width:92px}
 .caption{color:#555;margin:2px 0 6px}.files{font-size:12px;color:#555}.chart{margin:8px 0}
 .strip-wrap{overflow-x:auto;margin:6px 0 14px}.kv td:first-child{font-weight:600;white-space:nowrap}
 pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px}
-.fig-missing{color:#a33;font-style:italic}`;
+.fig-missing{color:#a33;font-style:italic}
+.verdict.ok{background:#e3f4e1}.verdict.weak{background:#f7f3d9}.verdict.bad{background:#f8e0e0}.verdict.na{color:#777}`;
 
 function kvTable(rows: [string, string][]): string {
   return `<table class="kv">${
@@ -62,8 +65,11 @@ function stageTimes(input: ReportInput): string {
     }</table></details>`;
 }
 
-/** The run header: profile, segmenter (flagged when not SAM), CLIP, data actually read, hashes, times, command. */
-export function headerHtml(input: ReportInput): string {
+/**
+ * The run header: profile, segmenter (flagged when not SAM), CLIP, data actually read, hashes,
+ * times, command; `top` (the claims section) goes right under the title and banner.
+ */
+export function headerHtml(input: ReportInput, top = ""): string {
   const r = input.run;
   // A substitute's label says what it is ("weight-free (not SAM)", "stand-in (MobileNetV2
   // features), not SAM"); anything else not SAM still gets the words.
@@ -91,7 +97,7 @@ export function headerHtml(input: ReportInput): string {
       `comparable with the paper's.</div>`
     : "";
   const title = `AlignSAM reproduction report${allDemo ? ` — ${DEMO_HEAD}, not the paper's datasets` : ""}`;
-  return `<h1>${title}</h1>${demoBanner}${banner}` + kvTable([
+  return `<h1>${title}</h1>${demoBanner}${banner}${top}` + kvTable([
     ["profile", esc(r.profile)],
     ["segmenter", seg],
     ["CLIP", r.clip ? esc(r.clip) : "none (explicit branch and SCLIP cells need CLIP weights)"],
@@ -176,4 +182,57 @@ for (const [id, spec] of Object.entries(SPECS)) {
     .catch((e) => { console.error("chart " + id + ": " + e); el.setAttribute("data-rendered", "error"); });
 }
 </script></body></html>`;
+}
+
+const VERDICT_CLASS: Record<string, string> = {
+  "holds": "ok",
+  "holds within spread": "weak",
+  "holds, 1 seed": "weak",
+  "fails": "bad",
+  "cannot test": "na",
+};
+
+/**
+ * "Does it reproduce the paper's claims?" (reports/claims.ts): a summary line per claim, then
+ * every task's comparison with both sides' mean ± std, the paper's pair and the verdict; the GT
+ * ceiling (a diagnostic, not a paper claim) in its own table when the run has it.
+ */
+export function claimsHtml(
+  rows: ClaimRow[],
+  summary: ReturnType<typeof claimSummary>,
+  ceiling: ClaimRow[],
+): string {
+  const sum = summary.map((s) =>
+    `<li><b>${esc(s.claim)}</b>: holds on ${s.holds}, fails on ${s.fails}, cannot test ${s.untested}</li>`
+  ).join("");
+  const table = (rs: ClaimRow[]) =>
+    `<table><tr><th>claim</th><th>column</th><th>claimed better</th><th>other</th><th>paper</th>` +
+    `<th>this run</th></tr>${
+      rs.map((r) => {
+        const metric = r.column.split("@")[0].split(":")[1];
+        const dec = metric === "mae" ? 3 : 2;
+        const cellOf = (s: ClaimRow["a"]) =>
+          `<td>${esc(s.label)}<div class="ours">${s.ours ? esc(formatStat(s.ours, dec)) : "—"}</div></td>`;
+        const paper = r.a.paper !== undefined && r.b.paper !== undefined
+          ? `${r.a.paper} vs ${r.b.paper}`
+          : "—";
+        return `<tr><td>${esc(r.claim)}</td><td>${esc(columnLabel(r.column))}</td>${cellOf(r.a)}${
+          cellOf(r.b)
+        }` +
+          `<td>${esc(paper)}</td><td class="verdict ${VERDICT_CLASS[r.verdict]}">${esc(r.verdict)}${
+            r.note ? `<div class="note">${esc(r.note)}</div>` : ""
+          }</td></tr>`;
+      }).join("")
+    }</table>`;
+  const gt = ceiling.length
+    ? `<h3>Diagnostic, not a paper claim: ground-truth labels (the ceiling of any labeller)</h3>${
+      table(ceiling)
+    }`
+    : `<p class="caption">The GT-label ceiling was not run (add gt to --set variants=… to see it).</p>`;
+  return `<section id="claims"><h2>Does it reproduce the paper's claims?</h2><div class="caption">` +
+    `Each ordering the paper claims, per task, on this run's segmenter (see the header). ` +
+    `"holds": better by more than the seeds' spread √(std²+std²); "within spread": better by less; ` +
+    `"fails": not better (lower is better for MAE and BER).</div><ul>${sum}</ul>${
+      table(rows)
+    }${gt}</section>`;
 }

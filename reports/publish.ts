@@ -9,7 +9,8 @@ import * as vega from "vega";
 import type { ReportInput } from "./data.ts";
 import { type ReportFigure, suppFigure2, trainingFigure } from "./figures/charts.ts";
 import { suppFigure1 } from "./figures/fig1.ts";
-import { figureHtml, headerHtml, pageHtml, tableHtml } from "./html.ts";
+import { claimsHtml, figureHtml, headerHtml, pageHtml, tableHtml } from "./html.ts";
+import { claimRows, claimSummary, claimText, gtCeilingRows } from "./claims.ts";
 import { type ReportTable, tableChartSpec, tableCsv, type VlSpec } from "./tables/model.ts";
 import { suppTable3, suppTable4, suppTable5 } from "./tables/supp.ts";
 import { mainTable2, mainTable3, mainTable4, mainTable5 } from "./tables/main.ts";
@@ -84,8 +85,10 @@ export async function publishReport(
     await write(`${id}.svg`, await specToSvg(compiled));
     return [`${id}.svg`, `${id}.vl.json`];
   };
-  const sections: string[] = [headerHtml(input)];
-  const toc: [string, string][] = [["times", "run"]];
+  const claims = claimRows(input), ceiling = gtCeilingRows(input);
+  await write("claims.txt", [...claims, ...ceiling].map(claimText).join("\n") + "\n");
+  const sections: string[] = [headerHtml(input, claimsHtml(claims, claimSummary(claims), ceiling))];
+  const toc: [string, string][] = [["claims", "claims"], ["times", "run"]];
   for (const t of buildTables(input)) {
     await write(`${t.id}.csv`, tableCsv(t));
     const own = [`${t.id}.csv`, ...await chart(t.id, tableChartSpec(t))];
