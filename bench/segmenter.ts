@@ -18,6 +18,8 @@ import { makeRng } from "../core/rng.ts";
 import type { Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
 import { lowResToGrid } from "../kernels/masks/threshold.ts";
 import { createWeightFreeSegmenter } from "../kernels/sam/weightfree/segmenter.ts";
+import { createSegmenter } from "../kernels/sam/factory.ts";
+import { SHARED } from "../tests/_shared.ts";
 import { clicksTable } from "../cli/clicks.ts";
 import { SHARED_DATA } from "../tests/_shared.ts";
 
@@ -192,6 +194,8 @@ export async function bench(): Promise<BenchRow[]> {
     ok: ratio <= 1.2,
   });
 
+  rows.push(...await standinRows(image, source, clicks));
+
   for (const task of ["glass", "saliency"]) {
     try {
       for (const r of await clicksTable(seg, SHARED_DATA, task, [1, 5, 15], CLICK_LIMIT, false)) {
@@ -207,4 +211,52 @@ export async function bench(): Promise<BenchRow[]> {
     }
   }
   return rows;
+}
+
+/**
+ * The stand-in segmenter (issue 15): embed (MobileNetV2 on the 512 padded frame + the weight-free
+ * grid + the feature term) per 500×375 image, target ≤ 40 ms; decode as the RL env calls it,
+ * target ≤ 10 ms. Its file from --models / ALIGNSAM_MODELS, the cache, or ../shared/models.
+ */
+async function standinRows(image: RGBImage, source: string, clicks: Point[]): Promise<BenchRow[]> {
+  let seg: Segmenter;
+  try {
+    const modelsDir = Deno.env.get("ALIGNSAM_MODELS") ?? `${SHARED}models`;
+    seg = await createSegmenter("standin", { modelsDir, download: false });
+  } catch (e) {
+    return [{ area: AREA, what: `stand-in: ${(e as Error).message.split("\n")[0]}`, value: NaN, unit: "" }];
+  }
+  try {
+    let emb = await seg.embed(image);
+    const ms: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      emb = await seg.embed(image);
+      ms.push(performance.now() - t0);
+    }
+    const embed = Math.min(...ms);
+    const [decode] = await timeEpisodes(emb, [(e, k) => seg.decode(e, clicks.slice(0, k + 1))], EPISODE);
+    return [
+      {
+        area: AREA,
+        what: `stand-in embed, 500×375 (${source}), best of 5`,
+        value: embed,
+        unit: "ms",
+        target: "≤ 40 ms",
+        ok: embed <= 40,
+      },
+      {
+        area: AREA,
+        what: "stand-in decode, 500×375, +1 click per call (best episode)",
+        value: decode.best,
+        unit: "ms",
+        target: "≤ 10 ms",
+        ok: decode.best <= 10,
+      },
+      { area: AREA, what: "stand-in decode, 500×375 (median episode)", value: decode.median, unit: "ms" },
+      { area: AREA, what: "stand-in decode, 500×375 (cpu per call)", value: decode.cpu, unit: "ms" },
+    ];
+  } finally {
+    await seg.dispose?.();
+  }
 }

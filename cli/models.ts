@@ -22,7 +22,7 @@ import {
   type ModelFileRef,
   userModelsDir,
 } from "../kernels/models/resolve.ts";
-import { FAMILIES, type FamilySpec } from "../kernels/sam/registry.ts";
+import { FAMILIES, type FamilySpec, STANDIN_BACKBONE, STANDIN_NAME } from "../kernels/sam/registry.ts";
 import { CLIP_TEMPLATES_FILE, CLIP_VIT_B16_FILE, CLIP_VOCAB_FILE } from "../kernels/clip/files.ts";
 import { checkFamilyFiles } from "./models_check.ts";
 
@@ -53,6 +53,12 @@ function groups(): Group[] {
     files: [{ role: "encoder", file: f.encoder }, { role: "decoder", file: f.decoder }],
     notes: [decoderNote(f), ...f.notes],
   }));
+  out.push({
+    name: STANDIN_NAME,
+    label: "stand-in (MobileNetV2 features), not SAM — the offline profiles' segmenter where present",
+    files: [{ role: "backbone", file: STANDIN_BACKBONE }],
+    notes: ["ImageNet MobileNetV2, ONNX Model Zoo int8, Apache-2.0; --models ../shared/models finds it"],
+  });
   out.push({
     name: CLIP_NAME,
     label: "CLIP ViT-B/16 for CLIP Surgery (clip-maps)",
