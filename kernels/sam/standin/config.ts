@@ -28,9 +28,9 @@ export const STANDIN_CONFIG: StandinConfig = {
   ...WEIGHT_FREE,
   projection: 64,
   projectionSeed: 0,
-  featureWeight: 1.5,
+  featureWeight: 3,
   featureDecay: 0,
-  featureSigma: 0.5,
+  featureSigma: 0.8,
 };
 
 /** The stand-in's id: its config and version, and the backbone file's sha256. */
