@@ -8,6 +8,12 @@
  * kernels/agent/label.ts), each evaluated on the same trained agent; training keeps 0.5.
  * Choose τ on a validation split, never on the test split.
  *
+ * Environment knobs (issue 15): ALIGNSAM_AGENTQ_SEGMENTER (default weight-free; standin reads its
+ * file from ALIGNSAM_MODELS), ALIGNSAM_AGENTQ_VAL=N (train on the other training images and
+ * evaluate on N of them, drawn with seed 0: a validation split, the test split untouched),
+ * ALIGNSAM_AGENTQ_VARIANTS (rl-policy label variants evaluated besides rl/random with srm, e.g.
+ * none,last,gt).
+ *
  * @example
  * ALIGNSAM_DATA=../shared/data deno run -A scripts/agent_quality.ts glass 0,1,2 10 20 15
  * ALIGNSAM_DATA=../shared/data deno run -A scripts/agent_quality.ts saliency 0,1,2 10 20 15 0.5,0.8
@@ -20,6 +26,8 @@ import { trainAgent } from "../kernels/agent/train.ts";
 import { evaluateAgent } from "../kernels/agent/evaluate.ts";
 import { getTask } from "../data/tasks.ts";
 import { paperTrainHyper } from "../stages/config.ts";
+import { makeRng } from "../core/rng.ts";
+import type { LabelVariant } from "../kernels/agent/label.ts";
 
 const [tasksArg = "glass", seedsArg = "0", EArg = "10", KArg = "20", TArg = "15", tauArg = "0.5"] = Deno.args;
 const tasks = tasksArg.split(","), seeds = seedsArg.split(",").map(Number);
@@ -28,7 +36,12 @@ for (const tau of taus) {
   if (!(tau > 0 && tau < 1)) throw new RangeError(`SRM threshold τ in "${tauArg}": expected 0 < τ < 1`);
 }
 const root = Deno.env.get("ALIGNSAM_AGENTQ") ?? ".alignsam/agent-quality";
-const seg = await sharedSegmenter("weight-free");
+const segName = Deno.env.get("ALIGNSAM_AGENTQ_SEGMENTER") ?? "weight-free";
+const valCount = Number(Deno.env.get("ALIGNSAM_AGENTQ_VAL") ?? 0);
+const extraVariants = (Deno.env.get("ALIGNSAM_AGENTQ_VARIANTS") ?? "").split(",").filter(
+  Boolean,
+) as LabelVariant[];
+const seg = await sharedSegmenter(segName);
 
 async function runStage(
   stage: Stage,
@@ -64,8 +77,16 @@ for (const task of tasks) {
     skipBad: false,
     rebinarize: false,
   }, {});
-  const emb = await runStage(embedCacheStage, { task }, { segmenter: "weight-free" }, { preprocess: pre });
+  const emb = await runStage(embedCacheStage, { task }, { segmenter: segName }, { preprocess: pre });
   const data = await readPreprocessed(pre);
+  if (valCount > 0) {
+    const order = makeRng(0).shuffle(data.train);
+    data.test = order.slice(0, valCount);
+    data.train = order.slice(valCount);
+    console.error(
+      `${task}: validation split: train ${data.train.length}, evaluate on ${data.test.length} training images`,
+    );
+  }
   const embeddings = await readEmbeddings(emb);
   for (const seed of seeds) {
     const t0 = performance.now();
@@ -88,29 +109,31 @@ for (const task of tasks) {
         ),
     });
     const trainS = (performance.now() - t0) / 1000;
-    for (const srmThreshold of taus) {
-      for (const policy of ["rl", "random"] as const) {
-        const s = await evaluateAgent({
-          samples: data.test,
-          embeddings,
-          segmenter: seg,
-          weights,
-          policy,
-          variant: "srm",
-          T,
-          seed,
-          traceCount: 0,
-          srmThreshold,
-          metrics: getTask(task).metrics,
-          task,
-        });
-        const m = Object.entries(s.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(" ");
-        console.log(
-          `${task}\t${seed}\t${policy}\ttau=${srmThreshold}\t${m}\ttrain ${trainS.toFixed(0)}s\tseg ${
-            seg.id.slice(0, 12)
-          }`,
-        );
-      }
+    const runs = [
+      ...taus.flatMap((tau) => [["rl", "srm", tau], ["random", "srm", tau]] as const),
+      ...extraVariants.map((v) => ["rl", v, 0.5] as const),
+    ];
+    for (const [policy, variant, srmThreshold] of runs) {
+      const s = await evaluateAgent({
+        samples: data.test,
+        embeddings,
+        segmenter: seg,
+        weights,
+        policy,
+        variant,
+        T,
+        seed,
+        traceCount: 0,
+        srmThreshold,
+        metrics: getTask(task).metrics,
+        task,
+      });
+      const m = Object.entries(s.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(" ");
+      console.log(
+        `${task}\t${seed}\t${policy}/${variant}\ttau=${srmThreshold}\t${m}\ttrain ${
+          trainS.toFixed(0)
+        }s\tseg ${seg.id.slice(0, 12)}`,
+      );
     }
     const u = summary.updates;
     console.log(
