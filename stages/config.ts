@@ -12,16 +12,16 @@ import { DEVICES } from "../kernels/device.ts";
 
 export const SEGMENTERS = [
   "weight-free",
-  // MobileNetV2 features under the weight-free decoder: not SAM (kernels/sam/standin/)
-  "standin",
-  // the stand-in where its file is here (--models / cache), else weight-free (kernels/sam/factory.ts)
-  "offline",
   "sam-vit-b",
   "sam-vit-l",
   "sam-vit-h",
   "mobilesam",
   "edgesam",
   "efficientsam-ti",
+  // MobileNetV2 features under the weight-free decoder: not SAM (kernels/sam/standin/)
+  "standin",
+  // the stand-in where its file is here (--models / cache), else weight-free (kernels/sam/factory.ts)
+  "offline",
 ] as const;
 export const CLIP_MODELS = ["none", "vit-b-16"] as const;
 /** The paper's labelling variants (supp. Table 3), the ablation's default. */

@@ -77,9 +77,9 @@ export async function createSegmenter(name: string, opts: SegmenterOptions = {})
   const fam = FAMILIES[name];
   if (!fam) {
     throw new ModelError(
-      `unknown segmenter '${name}' (accepted: weight-free, ${STANDIN_NAME}, ${OFFLINE}, ${
+      `unknown segmenter '${name}' (accepted: weight-free, ${
         Object.keys(FAMILIES).join(", ")
-      })`,
+      }, ${STANDIN_NAME}, ${OFFLINE})`,
     );
   }
   const ropts = { modelsDir: opts.modelsDir, download, purpose: `segmenter ${name}` };
