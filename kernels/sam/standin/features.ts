@@ -33,8 +33,9 @@ export function projectionMatrices(p: number, seed: number, taps: readonly Tap[]
 }
 
 /**
- * [P, 64, 64] the backbone's output with the cells outside the image's ew × eh extent, and any non-finite value, become 0 (SAM pads too;
- * the weight-free channels carry a `valid` plane saying where the image is).
+ * The backbone's [P, 64, 64] output with every cell outside the image's ew × eh extent, and any
+ * non-finite value (an all-zero activation under LpNormalization), set to 0. The weight-free
+ * channels after them carry a `valid` plane saying where the image is.
  */
 export function maskToExtent(feat: Float32Array, p: number, ew: number, eh: number): Float32Array {
   const G = EMBED_SIZE, out = new Float32Array(p * G * G);
