@@ -28,7 +28,7 @@ import {
 } from "../segmenter.ts";
 import { CHANNELS, embedExtent } from "../weightfree/features.ts";
 import { decodeOnGrid } from "../weightfree/decoder.ts";
-import { checkConfig, checkImage, embedFine, gridFromAux, settle } from "../weightfree/embed.ts";
+import { checkConfig, checkImage, embedFine, gridCache, gridFromAux, settle } from "../weightfree/embed.ts";
 import type { FineGrid } from "../weightfree/grid.ts";
 import { STANDIN_CONFIG, type StandinConfig, standinId } from "./config.ts";
 import { createBackbone } from "./backbone.ts";
@@ -58,8 +58,6 @@ export async function createStandinSegmenter(
   const id = standinId(cfg, sha256);
   const P = cfg.projection, G = EMBED_SIZE;
   const backbone = await createBackbone(path, P, cfg.projectionSeed);
-  const grids = new WeakMap<Embedding, FineGrid>();
-
   /** The grid with the feature term of the embedding's first P channels. */
   const withFeatures = (grid: FineGrid, data: Float32Array): FineGrid => {
     if (cfg.featureWeight > 0) {
@@ -80,23 +78,14 @@ export async function createStandinSegmenter(
     return grid;
   };
 
-  const gridOf = (emb: Embedding): FineGrid => {
-    const cached = grids.get(emb);
-    if (cached) return cached;
-    if (emb.segmenter !== id) {
-      throw new ModelError(
-        `${WHO} ${id.slice(0, 12)}: embedding was made by segmenter ${emb.segmenter.slice(0, 12)}`,
-      );
-    }
+  const grids = gridCache(id, WHO, (emb) => {
     if (emb.channels !== P + CHANNELS.length || emb.data.length !== emb.channels * G * G) {
       throw new ModelError(
         `${WHO}: embedding is [${emb.channels}, …], expected [${P + CHANNELS.length}, 64, 64]`,
       );
     }
-    const grid = withFeatures(gridFromAux(emb, cfg, WHO), emb.data);
-    grids.set(emb, grid);
-    return grid;
-  };
+    return withFeatures(gridFromAux(emb, cfg, WHO), emb.data);
+  });
 
   return {
     id,
@@ -118,11 +107,10 @@ export async function createStandinSegmenter(
         segmenter: id,
         aux,
       };
-      grids.set(emb, withFeatures(grid, data));
-      return emb;
+      return grids.keep(emb, withFeatures(grid, data));
     },
     decode(emb: Embedding, points: Point[], _options?: DecodeOptions): Promise<DecodeResult> {
-      return settle(() => decodeOnGrid(gridOf(emb), points, cfg));
+      return settle(() => decodeOnGrid(grids.of(emb), points, cfg));
     },
     dispose: () => backbone.dispose(),
   };

@@ -79,6 +79,33 @@ export function gridFromAux(emb: Embedding, cfg: WeightFreeConfig, who: string):
   };
 }
 
+/**
+ * A segmenter's fine grids by embedding (an RL episode decodes one embedding ≈15 times, reusing
+ * its edge costs and click maps): `of` builds a grid once per embedding object, after checking
+ * that the embedding is this segmenter's (`id`); `keep` stores the grid an embed call made.
+ */
+export function gridCache(id: string, who: string, build: (emb: Embedding) => FineGrid) {
+  const grids = new WeakMap<Embedding, FineGrid>();
+  return {
+    of(emb: Embedding): FineGrid {
+      const cached = grids.get(emb);
+      if (cached) return cached;
+      if (emb.segmenter !== id) {
+        throw new ModelError(
+          `${who} ${id.slice(0, 12)}: embedding was made by segmenter ${emb.segmenter.slice(0, 12)}`,
+        );
+      }
+      const grid = build(emb);
+      grids.set(emb, grid);
+      return grid;
+    },
+    keep(emb: Embedding, grid: FineGrid): Embedding {
+      grids.set(emb, grid);
+      return emb;
+    },
+  };
+}
+
 /** Throws unless every config value is a finite number. */
 export function checkConfig(cfg: object, who: string): void {
   for (const [k, v] of Object.entries(cfg)) {

@@ -19,13 +19,11 @@
  * const { mask, lowRes, score } = await seg.decode(emb, [{ x: 120, y: 80, label: 1 }]);
  */
 import type { Point, RGBImage } from "../../../core/image.ts";
-import { ModelError } from "../../../core/errors.ts";
 import type { DecodeOptions, DecodeResult, Embedding, Segmenter } from "../segmenter.ts";
 import { configId, DEFAULT_CONFIG, type WeightFreeConfig } from "./config.ts";
 import { CHANNELS } from "./features.ts";
 import { decodeOnGrid } from "./decoder.ts";
-import { checkConfig, checkImage, embedFine, gridFromAux, settle } from "./embed.ts";
-import type { FineGrid } from "./grid.ts";
+import { checkConfig, checkImage, embedFine, gridCache, gridFromAux, settle } from "./embed.ts";
 
 export type { WeightFreeConfig } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";
@@ -38,21 +36,7 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
   const cfg: WeightFreeConfig = { ...DEFAULT_CONFIG, ...config };
   checkConfig(cfg, WHO);
   const id = configId(cfg);
-  // Decoding the same embedding again (≈15 times per RL episode) reuses its edge costs.
-  const grids = new WeakMap<Embedding, FineGrid>();
-
-  const gridOf = (emb: Embedding): FineGrid => {
-    const cached = grids.get(emb);
-    if (cached) return cached;
-    if (emb.segmenter !== id) {
-      throw new ModelError(
-        `${WHO} ${id.slice(0, 12)}: embedding was made by segmenter ${emb.segmenter.slice(0, 12)}`,
-      );
-    }
-    const grid = gridFromAux(emb, cfg, WHO);
-    grids.set(emb, grid);
-    return grid;
-  };
+  const grids = gridCache(id, WHO, (emb) => gridFromAux(emb, cfg, WHO));
 
   return {
     id,
@@ -70,11 +54,10 @@ export function createWeightFreeSegmenter(config: Partial<WeightFreeConfig> = {}
           segmenter: id,
           aux,
         };
-        grids.set(emb, grid);
-        return emb;
+        return grids.keep(emb, grid);
       }),
     decode(emb: Embedding, points: Point[], _options?: DecodeOptions): Promise<DecodeResult> {
-      return settle(() => decodeOnGrid(gridOf(emb), points, cfg));
+      return settle(() => decodeOnGrid(grids.of(emb), points, cfg));
     },
   };
 }
