@@ -81,8 +81,12 @@ function compare(
 function fromCells(claim: string, column: string, a: Side, b: Side): ClaimRow {
   const metric = column.split("@")[0].split(":")[1];
   const v = verdict(a.ours, b.ours, metric);
-  const why = [a, b].filter((s) => !s.ours).map((s) => `${s.label}: ${s.missing ?? "not run"}`);
-  return { claim, column, a, b, verdict: v, note: why.length ? [...new Set(why)].join("; ") : undefined };
+  const gone = [a, b].filter((s) => !s.ours);
+  // both sides missing for the same reason (no data, no CLIP): say it once
+  const why = gone.length === 2 && a.missing === b.missing && a.missing
+    ? [a.missing]
+    : gone.map((s) => `${s.label}: ${s.missing ?? "not run"}`);
+  return { claim, column, a, b, verdict: v, note: why.length ? why.join("; ") : undefined };
 }
 
 const OURS = { label: "Ours", q: { policy: "rl", variant: "srm" } as Query };
