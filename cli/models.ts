@@ -210,7 +210,8 @@ async function main(): Promise<number> {
 
 /** --check: every wanted family with files present (or the one family on --encoder/--decoder). */
 async function check(wanted: string[], opts: { modelsDir?: string }, encoder?: string, decoder?: string) {
-  const fams = wanted.filter((w) => w !== CLIP_NAME).map((w) => FAMILIES[w]);
+  // the stand-in's one backbone file has no encoder/decoder interface to check
+  const fams = wanted.filter((w) => w !== CLIP_NAME && w !== STANDIN_NAME).map((w) => FAMILIES[w]);
   if (encoder || decoder) {
     if (!encoder || !decoder || fams.length !== 1 || wanted.length !== 1) {
       throw new UsageError(

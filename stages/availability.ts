@@ -15,7 +15,7 @@ import { getTask, type PaperDataset } from "../data/tasks.ts";
 import { DATASETS, type DatasetSource } from "../data/datasets.ts";
 import { dataRoots, listTaskPairs, locateTask, resolveTask } from "../data/root.ts";
 import { findModelFile, fmtBytes, type ModelFileRef } from "../kernels/models/resolve.ts";
-import { FAMILIES } from "../kernels/sam/registry.ts";
+import { FAMILIES, STANDIN_BACKBONE, STANDIN_NAME } from "../kernels/sam/registry.ts";
 import { CLIP_TEMPLATES_FILE, CLIP_VIT_B16_FILE, CLIP_VOCAB_FILE } from "../kernels/clip/files.ts";
 import { runTasks } from "./studies.ts";
 
@@ -128,6 +128,12 @@ export async function missingWeights(params: Params): Promise<WeightGap[]> {
   if (fam) {
     const files = await missing([fam.encoder, fam.decoder]);
     const fix = `add --fetch (or run \`deno task models --fetch\`), or use --segmenter weight-free`;
+    if (files.length) gaps.push({ what: `segmenter ${params.segmenter}`, files, fix });
+  }
+  if (params.segmenter === STANDIN_NAME) {
+    const files = await missing([STANDIN_BACKBONE]);
+    const fix =
+      `add --fetch (or run \`deno task models --fetch --segmenter standin\`), or use --segmenter offline`;
     if (files.length) gaps.push({ what: `segmenter ${params.segmenter}`, files, fix });
   }
   if (params.clip !== undefined && params.clip !== "none") {
