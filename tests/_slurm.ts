@@ -1,6 +1,6 @@
 /**
  * Whether a SLURM controller answers here (`.ci/run` starts a single-node one with
- * `.ci/slurm.sh`; by hand: `eval "$(.ci/slurm.sh start /tmp/slurm)"`). Under CI (env CI set) a test that
+ * `.ci/slurm.sh`; by hand: `eval "$(.ci/slurm.sh start "$(mktemp -d)")"`). Under CI (env CI set) a test that
  * needs it runs anyway and fails on the missing scheduler; elsewhere it is reported as ignored,
  * with a line that says why — never a silent pass.
  */
