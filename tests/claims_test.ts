@@ -85,3 +85,26 @@ Deno.test("claims: the GT ceiling is its own table, only when the run has gt ite
   assert.match(html, /Diagnostic, not a paper claim/);
   assert.ok(!claimsHtml(rows, claimSummary(rows), []).includes("Diagnostic, not a paper claim"));
 });
+
+Deno.test("claims: a task no paper column covers (a demo task) is tested on its own main metric", async () => {
+  const input = await syntheticReportInput();
+  // the glass rows, relabelled as a demo task whose registry metrics start with miou
+  const demo: EvalRow[] = input.evals.filter((e) => e.task === "glass").map((e) => ({
+    ...e,
+    task: "demo-x",
+  }));
+  const run = { ...input.run, metrics: { ...input.run.metrics, "demo-x": ["miou", "fbeta"] } };
+  const rows = claimRows({ ...input, run, evals: [...input.evals, ...demo] });
+  const own = rows.filter((r) => r.column.startsWith("demo-x:"));
+  // RL > random on FR and mIoU, SRM > LAST, LAST > RL only, MSI, branch: all on demo-x:miou or :fr
+  assert.deepEqual(
+    [...new Set(own.map((r) => r.column))].sort(),
+    ["demo-x:fr", "demo-x:miou"],
+  );
+  const glassRl = rows.filter((r) => r.claim.startsWith("RL > random") && r.column.startsWith("glass:"));
+  const demoRl = own.filter((r) => r.claim.startsWith("RL > random"));
+  assert.equal(demoRl.length, 2);
+  // same numbers as glass, so the same verdicts: the demo rows are read from the evals, not skipped
+  assert.deepEqual(demoRl.map((r) => r.verdict), glassRl.map((r) => r.verdict));
+  assert.ok(demoRl.every((r) => r.a.ours && r.b.ours), demoRl.map(claimText).join("\n"));
+});
