@@ -5,7 +5,7 @@
  * each entry's recorded run config.
  */
 import { join } from "node:path";
-import { itemId, itemLabel } from "./items.ts";
+import { itemLabel } from "./items.ts";
 import type { Item, Params } from "./stage.ts";
 import { ENTRY_META, type EntryMeta } from "./store.ts";
 import { UsageError } from "../core/errors.ts";

@@ -99,7 +99,7 @@ export function missingDataLines(unavailable: Unavailable[]): string[] {
     const failed = attempted
       ? unavailable.find((u) => u.dataset === id && u.absent && u.detail !== u.reason)?.detail
       : undefined;
-    const why = failed?.split("the download failed: ").at(-1)!.split("\n")[0];
+    const why = failed?.split("the download failed: ").at(-1)?.split("\n")[0];
     const get = why
       ? `getting it failed: ${why.length > 160 ? `${why.slice(0, 159)}…` : why}`
       : ds.files.length
