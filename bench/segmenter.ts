@@ -19,9 +19,8 @@ import type { Embedding, Segmenter } from "../kernels/sam/segmenter.ts";
 import { lowResToGrid } from "../kernels/masks/threshold.ts";
 import { createWeightFreeSegmenter } from "../kernels/sam/weightfree/segmenter.ts";
 import { createSegmenter } from "../kernels/sam/factory.ts";
-import { SHARED } from "../tests/_shared.ts";
+import { SHARED, SHARED_DATA } from "../tests/_shared.ts";
 import { clicksTable } from "../cli/clicks.ts";
-import { SHARED_DATA } from "../tests/_shared.ts";
 
 const W = 500, H = 375, EPISODE = 15, EPISODES = 20, CLICK_LIMIT = 8;
 const AREA = "segmenter";

@@ -16,12 +16,8 @@ import { ModelError } from "../../../core/errors.ts";
 import { type Device, resolveDevice } from "../../device.ts";
 import type { TensorSpec } from "../registry.ts";
 
+/** The device of the sessions made so far in this process: the provider line is logged once. */
 let used: Device | undefined;
-
-/** The device of the sessions made so far in this process, if any. */
-export function chosenProvider(): Device | undefined {
-  return used;
-}
 
 /**
  * A session for a model file or its bytes on `device`: onnxruntime-node's CPU or CUDA EP, or
