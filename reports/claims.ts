@@ -10,7 +10,7 @@
  * there is no spread to compare: "holds, 1 seed"), "fails" (equal or worse), "cannot test".
  */
 import type { ReportInput, SeedStat } from "./data.ts";
-import { formatStat, lowerIsBetter } from "./data.ts";
+import { decimalsFor, formatStat, lowerIsBetter } from "./data.ts";
 import type { PaperTableId } from "./paper_numbers.ts";
 import { columnLabel } from "./tables/model.ts";
 import { type Cell, evalCell, otherTaskColumns, type Query } from "./tables/select.ts";
@@ -90,9 +90,18 @@ function compare(
   return fromCells(claim, column, side(a.label, ca), side(b.label, cb));
 }
 
+/** The metric of a column key `<task>:<metric>[@k=..]`. */
+export function columnMetric(column: string): string {
+  return column.split("@")[0].split(":")[1];
+}
+
+/** "a vs b": the paper's two numbers, when it prints both sides. */
+export function paperPair(r: ClaimRow): string | undefined {
+  return r.a.paper !== undefined && r.b.paper !== undefined ? `${r.a.paper} vs ${r.b.paper}` : undefined;
+}
+
 function fromCells(claim: string, column: string, a: Side, b: Side): ClaimRow {
-  const metric = column.split("@")[0].split(":")[1];
-  const v = verdict(a.ours, b.ours, metric);
+  const v = verdict(a.ours, b.ours, columnMetric(column));
   const gone = [a, b].filter((s) => !s.ours);
   // both sides missing for the same reason (no data, no CLIP): say it once
   const why = gone.length === 2 && a.missing === b.missing && a.missing
@@ -192,14 +201,13 @@ export function claimSummary(
 }
 
 const fmtSide = (s: Side, metric: string) =>
-  s.ours ? `${s.label} ${formatStat(s.ours, metric === "mae" ? 3 : 2)}` : `${s.label} —`;
+  s.ours ? `${s.label} ${formatStat(s.ours, decimalsFor(metric))}` : `${s.label} —`;
 
 /** One line per row, for logs and the CSV. */
 export function claimText(r: ClaimRow): string {
-  const metric = r.column.split("@")[0].split(":")[1];
-  const paper = r.a.paper !== undefined && r.b.paper !== undefined
-    ? ` (paper ${r.a.paper} vs ${r.b.paper})`
-    : "";
+  const metric = columnMetric(r.column);
+  const pair = paperPair(r);
+  const paper = pair ? ` (paper ${pair})` : "";
   return `${r.claim} · ${columnLabel(r.column)}: ${fmtSide(r.a, metric)} vs ${
     fmtSide(r.b, metric)
   }${paper} → ` +

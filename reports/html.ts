@@ -6,8 +6,8 @@
 import type { ReportInput } from "./data.ts";
 import type { ReportFigure } from "./figures/charts.ts";
 import { allCells, cellText, columnLabel, type ReportTable } from "./tables/model.ts";
-import type { ClaimRow, claimSummary } from "./claims.ts";
-import { formatStat } from "./data.ts";
+import { type ClaimRow, type claimSummary, columnMetric, paperPair } from "./claims.ts";
+import { decimalsFor, formatStat } from "./data.ts";
 
 /** How the demo tasks' dataset name starts (data/demo/folder.ts DEMO_DATASET). */
 const DEMO_HEAD = "synthetic demo tasks";
@@ -209,13 +209,10 @@ export function claimsHtml(
     `<table><tr><th>claim</th><th>column</th><th>claimed better</th><th>other</th><th>paper</th>` +
     `<th>this run</th></tr>${
       rs.map((r) => {
-        const metric = r.column.split("@")[0].split(":")[1];
-        const dec = metric === "mae" ? 3 : 2;
+        const dec = decimalsFor(columnMetric(r.column));
         const cellOf = (s: ClaimRow["a"]) =>
           `<td>${esc(s.label)}<div class="ours">${s.ours ? esc(formatStat(s.ours, dec)) : "—"}</div></td>`;
-        const paper = r.a.paper !== undefined && r.b.paper !== undefined
-          ? `${r.a.paper} vs ${r.b.paper}`
-          : "—";
+        const paper = paperPair(r) ?? "—";
         return `<tr><td>${esc(r.claim)}</td><td>${esc(columnLabel(r.column))}</td>${cellOf(r.a)}${
           cellOf(r.b)
         }` +
