@@ -8,17 +8,7 @@
  * new one, never half of one.
  */
 import { basename, dirname, join, relative } from "node:path";
-import { ENTRY_META } from "../pipeline/store.ts";
-
-/** The files of an entry (relative paths, sorted), without its metadata. */
-async function entryFiles(dir: string, base = dir, out: string[] = []): Promise<string[]> {
-  for await (const e of Deno.readDir(dir)) {
-    const path = join(dir, e.name);
-    if (e.isDirectory) await entryFiles(path, base, out);
-    else if (relative(base, path) !== ENTRY_META) out.push(relative(base, path));
-  }
-  return out.sort();
-}
+import { ENTRY_META, listFiles } from "../pipeline/store.ts";
 
 /** Copy to a temp sibling, then rename over `to` (atomic on one filesystem). */
 async function copyAtomic(from: string, to: string): Promise<void> {
@@ -45,7 +35,7 @@ async function readList(path: string): Promise<string[]> {
 
 /** Publish `entryDir`'s report.html at `out` and its other files beside it; returns `out`. */
 export async function publishEntry(entryDir: string, out: string): Promise<string> {
-  const files = await entryFiles(entryDir);
+  const files = (await listFiles(entryDir)).filter((f) => f !== ENTRY_META);
   if (!files.includes("report.html")) throw new Error(`the report stage wrote no report.html in ${entryDir}`);
   const dir = dirname(out);
   const target = (f: string) => (f === "report.html" ? out : join(dir, f));
