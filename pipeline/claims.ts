@@ -43,8 +43,6 @@ export interface Claim {
   info: ClaimInfo;
   /** drop the claim (idempotent; synchronous, so exit paths can call it) */
   release(): void;
-  /** refresh the heartbeat now (the heartbeat thread also does, every heartbeatMs) */
-  heartbeat(): void;
 }
 
 export type ClaimResult =
@@ -197,14 +195,7 @@ export class Claims {
     this.#held.set(info.key, { info, path });
     this.#heart ??= this.#startHeart();
     this.#heart.postMessage({ type: "add", path, token: info.token, everyMs: this.timing.heartbeatMs });
-    return {
-      info,
-      release: () => this.#release(info.key),
-      heartbeat: () => {
-        const now = new Date();
-        if (this.#held.has(info.key)) Deno.utimeSync(path, now, now);
-      },
-    };
+    return { info, release: () => this.#release(info.key) };
   }
 
   #release(key: string): void {
