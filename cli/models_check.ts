@@ -44,7 +44,7 @@ async function sessionRows(
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The decode part of the report from a FileCheck. */
-export function checkLines(fam: FamilySpec, c: FileCheck): string[] {
+function checkLines(fam: FamilySpec, c: FileCheck): string[] {
   const choice = c.masksOut === 1
     ? "1 (single-mask export: the graph picks; multimask has no effect)"
     : c.masksOut === 4

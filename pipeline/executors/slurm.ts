@@ -87,12 +87,12 @@ const FINAL = new Set([
 ]);
 
 /** A shell word: single-quoted, with embedded quotes closed and escaped. */
-export function shellQuote(s: string): string {
+function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The sbatch arguments for one item (without the script). */
-export function sbatchArgs(opts: SlurmOptions, node: RemoteItem, logPattern: string): string[] {
+function sbatchArgs(opts: SlurmOptions, node: RemoteItem, logPattern: string): string[] {
   const r = opts.resources(node.stage);
   return [
     "--parsable",
@@ -108,7 +108,7 @@ export function sbatchArgs(opts: SlurmOptions, node: RemoteItem, logPattern: str
 }
 
 /** The job script: run the build entry, then record its exit status and node atomically. */
-export function jobScript(node: RemoteItem, argv: string[], donePrefix: string): string {
+function jobScript(node: RemoteItem, argv: string[], donePrefix: string): string {
   const done = `${shellQuote(donePrefix)}-"$SLURM_JOB_ID".done`;
   return [
     "#!/bin/sh",
@@ -138,7 +138,7 @@ async function runCommand(bin: string, args: string[]): Promise<{ code: number; 
 }
 
 /** The last `n` lines of a log (empty when it cannot be read). */
-export async function tailLines(path: string, n = 20): Promise<string[]> {
+async function tailLines(path: string, n = 20): Promise<string[]> {
   try {
     const text = await Deno.readTextFile(path);
     return text.trimEnd().split("\n").slice(-n);
