@@ -19,6 +19,17 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** `--flag`'s integer value (`fallback` when absent); a UsageError naming the range otherwise. */
+export function intFlag(a: ParsedArgs, flag: string, min: number, max: number, fallback: number): number {
+  const raw = a.values[flag] as string | undefined;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be an integer in ${min}..${max}, got '${raw}'`);
+  }
+  return n;
+}
+
 /** Parse `args` against `flags`; unknown flags → UsageError naming them and the accepted ones. */
 export function parseFlags(
   command: string,

@@ -4,7 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FlagSpec, helpText, type ParsedArgs, parseFlags, runMain } from "./args.ts";
+import { type FlagSpec, helpText, intFlag, type ParsedArgs, parseFlags, runMain } from "./args.ts";
 import { checkValue, parseSet, resolveParams } from "../pipeline/config.ts";
 import { UsageError } from "../core/errors.ts";
 import { dag, reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
@@ -74,17 +74,6 @@ interface Command {
   main(a: ParsedArgs): Promise<number | void>;
 }
 
-/** --jobs N: a positive integer; absent → 1. */
-function jobsOf(a: ParsedArgs): number {
-  const raw = a.values.jobs as string | undefined;
-  if (raw === undefined) return 1;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UsageError(`--jobs must be an integer in 1..256, got '${raw}'`);
-  }
-  return n;
-}
-
 function commands(app: App): Record<string, Command> {
   const { stages, schema, profiles, defaultProfile, root } = app;
   const stageNames = () => stages.map((s) => s.name).join(", ") || "none registered";
@@ -113,7 +102,7 @@ function commands(app: App): Record<string, Command> {
   ): Promise<RunnerOptions> => {
     // a bad --jobs or --executor fails before any data is looked for
     const slurm = executorOf(a) === "slurm";
-    const jobs = slurm && a.values.jobs === undefined ? SLURM_JOBS_DEFAULT : jobsOf(a);
+    const jobs = slurm && a.values.jobs === undefined ? SLURM_JOBS_DEFAULT : intFlag(a, "jobs", 1, 256, 1);
     // other code (data adapters, model registry) reads these
     if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
     if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));

@@ -6,7 +6,7 @@
 import { UsageError } from "../core/errors.ts";
 import { type CostModel, costPlan, formatCostPlan, formatDuration } from "../pipeline/cost.ts";
 import type { RunnerOptions } from "../pipeline/runner.ts";
-import type { FlagSpec, ParsedArgs } from "./args.ts";
+import { type FlagSpec, intFlag, type ParsedArgs } from "./args.ts";
 
 export const PLAN_FLAGS: Record<string, FlagSpec> = {
   workers: {
@@ -28,19 +28,10 @@ export const PLAN_FLAGS: Record<string, FlagSpec> = {
 /** `reproduce` shows the plan before a run estimated longer than this. */
 export const PLAN_BEFORE_RUN_S = 180;
 
-function count(a: ParsedArgs, flag: string, min: number): number {
-  const raw = (a.values[flag] as string | undefined) ?? String(min === 0 ? 0 : 1);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > 100_000) {
-    throw new UsageError(`--${flag} must be an integer in ${min}..100000, got '${raw}'`);
-  }
-  return n;
-}
-
 /** `plan`: print the table for these runner options. */
 export async function planMain(a: ParsedArgs, opts: RunnerOptions, model: CostModel): Promise<void> {
-  const workers = count(a, "workers", 1);
-  const gpus = count(a, "gpus", 0);
+  const workers = intFlag(a, "workers", 1, 100_000, 1);
+  const gpus = intFlag(a, "gpus", 0, 100_000, 0);
   if (gpus > workers) throw new UsageError(`--gpus ${gpus} exceeds --workers ${workers}`);
   console.log(`plan for profile ${opts.profile}:`);
   console.log(formatCostPlan(await costPlan(opts, model, workers, gpus)));
