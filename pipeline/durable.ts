@@ -6,7 +6,7 @@
 import { dirname } from "node:path";
 
 /** Write all of `data` to the open file and fsync it. */
-export async function writeAllSync(f: Deno.FsFile, data: Uint8Array): Promise<void> {
+async function writeAllSync(f: Deno.FsFile, data: Uint8Array): Promise<void> {
   let off = 0;
   while (off < data.length) off += await f.write(data.subarray(off));
   await f.sync();

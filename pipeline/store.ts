@@ -11,7 +11,7 @@
 import { join, relative, sep } from "node:path";
 import { hostname } from "node:os";
 import { type Blobs, openBlobs } from "./blobs.ts";
-import { replaceAtomic, syncDir, writeAllSync } from "./durable.ts";
+import { replaceAtomic, syncDir, writeNewSynced } from "./durable.ts";
 import { canonicalJson, hashFile, sha256Hex } from "./hash.ts";
 import { itemFileName } from "./items.ts";
 import type { Item, Params } from "./stage.ts";
@@ -213,8 +213,7 @@ export function openStore(dir: string): Store {
       }
       const files = await manifest(tmp);
       const meta: EntryMeta = { ...partial, files, digest: filesDigest(files) };
-      using f = await Deno.open(join(tmp, ENTRY_META), { write: true, createNew: true });
-      await writeAllSync(f, new TextEncoder().encode(JSON.stringify(meta, null, 1)));
+      await writeNewSynced(join(tmp, ENTRY_META), new TextEncoder().encode(JSON.stringify(meta, null, 1)));
       for (const sub of await listDirs(tmp)) await syncDir(sub);
       await Deno.mkdir(entries, { recursive: true });
       const dest = entryDir(meta.key);
