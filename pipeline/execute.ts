@@ -99,17 +99,19 @@ export function executor(session: Session, signal: AbortSignal): Executor {
         parts,
         updated: new Date().toISOString(),
       });
+    /** An entry with this key is already whole (found now, or left by another builder). */
+    const cached = async (meta: EntryMeta) => {
+      if (prev?.key !== key) await index();
+      summary.fresh.push(node.id);
+      return meta;
+    };
     const forced = session.forced.has(stage.name);
     let reasons: string[];
     if (forced) {
       reasons = ["--force"];
     } else {
       const c = await checkOnce(key);
-      if (c.state === "ok") {
-        if (prev?.key !== key) await index();
-        summary.fresh.push(node.id);
-        return c.meta;
-      }
+      if (c.state === "ok") return await cached(c.meta);
       if (c.state === "corrupt") reasons = [c.problem];
       else if (!prev) reasons = ["missing"];
       else if (prev.key === key) reasons = ["entry deleted from the cache"];
@@ -133,12 +135,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       const removed = await store.cleanTemp(() => token, key);
       if (removed > 0) log(`removed the unfinished temp dir of ${node.id} left by its previous builder`);
       return { meta: await runItem(node, parts, key, inputs, reasons, index, token), built: true };
-    }).then(async (r) => {
-      if (r.built) return r.meta;
-      if (prev?.key !== key) await index();
-      summary.fresh.push(node.id);
-      return r.meta;
-    });
+    }).then((r) => (r.built ? r.meta : cached(r.meta)));
   };
 
   /**
