@@ -217,7 +217,8 @@ function commands(app: App): Record<string, Command> {
       },
     },
     status: {
-      summary: "Every stage's items: fresh, stale (and why), missing or corrupt. Takes no lock.",
+      summary:
+        "Every stage's items: fresh, stale (and why), missing, corrupt or building (where). Claims nothing.",
       flags: {
         ...configFlags,
         why: { type: "string", doc: "every reason one item is not fresh (its id, or a unique part of it)" },
