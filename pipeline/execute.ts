@@ -125,16 +125,17 @@ export function executor(session: Session, signal: AbortSignal): Executor {
         await store.discard(key);
         summary.rebuilt.push(node.id);
       }
+      // one "run" line for both executors; over ~200 characters it is summarised (whyLine)
+      log(`run ${node.id}: ${reasons.length ? whyLine(node.id, reasons) : "key changed"}`);
       if (remote) {
         // the job claims the key itself (pipeline/executors/item.ts), with its host, pid and job id
-        log(`run ${node.id}: ${reasons.join("; ") || "key changed"}`);
         const ref = { stage: node.stage.name, item: node.item, id: node.id, key, force: forced };
         const ctx = { signal, log, check: (k: string) => store.check(k, false) };
         return { meta: await recordBuilt(node, await remote.build(ref, ctx), index), built: true };
       }
       const removed = await store.cleanTemp(() => token, key);
       if (removed > 0) log(`removed the unfinished temp dir of ${node.id} left by its previous builder`);
-      return { meta: await runItem(node, parts, key, inputs, reasons, index, token), built: true };
+      return { meta: await runItem(node, parts, key, inputs, index, token), built: true };
     }).then((r) => (r.built ? r.meta : cached(r.meta)));
   };
 
@@ -193,12 +194,10 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     parts: KeyParts,
     key: string,
     inputs: { node: Node; meta: EntryMeta }[],
-    reasons: string[],
     index: () => Promise<void>,
     token: string,
   ): Promise<EntryMeta> => {
     const { stage, item } = node;
-    log(`run ${node.id}: ${reasons.length ? whyLine(node.id, reasons) : "key changed"}`);
     const tmp = await store.newTemp(key, token);
     const t0 = performance.now();
     const notes: Record<string, number> = {};
