@@ -46,7 +46,13 @@ export async function bench(): Promise<BenchRow[]> {
   attachFeatures(images, pooledE, spec);
   const agent = createActorCritic({ features: CELL_FEATURES, seed: 0 });
   const policy = snapshot(agent);
-  const srm = createSrm({ branch: "implicit", channels: images[0].emb.channels, seed: 0, lr: SRM_LR });
+  const srm = createSrm({
+    branch: "implicit",
+    channels: images[0].emb.channels,
+    seed: 0,
+    lr: SRM_LR,
+    state: "signed",
+  });
   const rng = makeRng(0);
   const parts = { decode: 0, policy: 0, srm: 0 };
   let steps = 0;

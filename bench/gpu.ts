@@ -102,7 +102,7 @@ function srmStep(s: Size): () => void {
     (_, p) => (Math.hypot((p % 64) - 32, (p >> 6) - 32) < 16 ? 1 : 0),
   );
   const x = { embedding, channels: s.channels, prevMask: gt.map((v) => 0.3 + 0.5 * v) };
-  const srm = createSrm({ branch: "implicit", channels: s.channels, seed: 0, lr: SRM_LR });
+  const srm = createSrm({ branch: "implicit", channels: s.channels, seed: 0, lr: SRM_LR, state: "signed" });
   return () => srm.train(x, gt, 1);
 }
 

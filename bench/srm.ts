@@ -39,7 +39,7 @@ export async function bench(): Promise<BenchRow[]> {
       (_, p) => (Math.hypot((p % 64) - 32, Math.floor(p / 64) - 32) < 16 ? 1 : 0),
     );
     const clipMap = Float32Array.from({ length: N }, () => rng.next());
-    const srm = createSrm({ branch, channels, seed: 0, lr: SRM_LR });
+    const srm = createSrm({ branch, channels, seed: 0, lr: SRM_LR, state: "signed" });
     const train: number[] = [], predict: number[] = [];
     let cpuTrain = 0, cpuPredict = 0;
     const cpuMs = (c: { user: number; system: number }) => (c.user + c.system) / 1000;

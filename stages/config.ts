@@ -9,6 +9,7 @@ import type { Item, Params, ParamSchema, Profiles } from "../pipeline/stage.ts";
 import type { CostModel } from "../pipeline/cost.ts";
 import type { TrainOptions } from "../kernels/agent/train.ts";
 import { DEVICES } from "../kernels/device.ts";
+import { SRM_STATES, type SrmState } from "../kernels/srm/input.ts";
 
 export const SEGMENTERS = [
   "weight-free",
@@ -122,6 +123,13 @@ export const SCHEMA: ParamSchema = {
     default: true,
     doc: "feed the previous step's low-res logits as mask_input (as SAM's predictor does)",
   },
+  srmState: {
+    type: "string",
+    default: "signed",
+    choices: SRM_STATES,
+    // NOT IN PAPER; kernels/srm/input.ts SrmState has the reason and the validation evidence
+    doc: "how the SRM's state s_t = E ⊙ M_{t−1} reads the mask: signed (2p − 1) or masked (p)",
+  },
   device: {
     type: "string",
     default: "auto",
@@ -192,7 +200,7 @@ export const DEFAULT_PROFILE = "quick";
  */
 export function paperTrainHyper(): Pick<
   TrainOptions,
-  "lr" | "gamma" | "clipEps" | "qImplicit" | "qExplicit" | "feedMask"
+  "lr" | "gamma" | "clipEps" | "qImplicit" | "qExplicit" | "feedMask" | "srmState"
 > {
   const d = (name: string) => SCHEMA[name].default;
   return {
@@ -202,6 +210,7 @@ export function paperTrainHyper(): Pick<
     qImplicit: d("qImplicit") as number,
     qExplicit: d("qExplicit") as number,
     feedMask: d("feedMask") as boolean,
+    srmState: d("srmState") as SrmState,
   };
 }
 

@@ -16,6 +16,7 @@ import { readEmbeddings } from "./embed_cache.ts";
 import { readClipMaps } from "./clip_maps.ts";
 import { sharedSegmenter } from "../kernels/sam/factory.ts";
 import { trainAgent } from "../kernels/agent/train.ts";
+import type { SrmState } from "../kernels/srm/input.ts";
 import { loadAgentWeights, saveAgentWeights } from "../kernels/agent/weights_io.ts";
 import { DataError } from "../core/errors.ts";
 import { drawReferences } from "./references.ts";
@@ -76,7 +77,18 @@ export const trainAgentStage: Stage = {
   doc: "PPO actor-critic + SRM per task × seed (paper Alg. 1); weights and training curves",
   code: ["stages/train_agent.ts", "stages/references.ts", ...AGENT_CODE],
   // tasks/seeds/T/E/clip only shape the items; the item carries branch, seed, T and E.
-  params: ["K", "lr", "gamma", "clipEps", "qImplicit", "qExplicit", "segmenter", "feedMask", "multimask"],
+  params: [
+    "K",
+    "lr",
+    "gamma",
+    "clipEps",
+    "qImplicit",
+    "qExplicit",
+    "segmenter",
+    "feedMask",
+    "multimask",
+    "srmState",
+  ],
   items: trainItems,
   inputs: (item: Item) => agentInputs(String(item.task), item.branch === "explicit"),
   after: ["preprocess", "embed-cache", "clip-maps"],
@@ -109,6 +121,7 @@ export const trainAgentStage: Stage = {
       qExplicit: Number(p.qExplicit),
       feedMask: Boolean(p.feedMask),
       multimask: Boolean(p.multimask),
+      srmState: p.srmState as SrmState,
       seed: Number(ctx.item.seed),
       progress: (d, n, label) => ctx.progress(d, n, `${task} ${label ?? "episodes"}`),
       onUpdate: (u) =>

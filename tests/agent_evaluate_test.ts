@@ -58,6 +58,12 @@ Deno.test("train + evaluate: a tiny run gives weights that round-trip and valid 
   assert.equal(seg.calls, 2 * 3 * (1 + 3)); // E × images × (P_0 + T decodes)
   const { json, bin } = encodeWeights(weights);
   const back = decodeWeights(json, bin);
+  assert.equal(back.srm.state, "signed"); // the schema default, saved with the SRM
+  const { restoreAgent } = await import("../kernels/agent/episode.ts");
+  const { state: _, ...old } = back.srm; // an agent saved before the field existed
+  const restored = restoreAgent({ ...back, srm: old });
+  assert.equal(restored.srm.state, "masked");
+  restored.dispose();
   const written = new Map<string, number>();
   for (const policy of ["rl", "random", "single"] as const) {
     const s = await evaluateAgent({

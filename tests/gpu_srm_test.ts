@@ -31,7 +31,7 @@ function inputs(seed: number) {
 /** Forward (predict), the Dice + BCE loss and its gradient w.r.t. every parameter, on the current backend. */
 function forwardBackward(branch: Branch) {
   const { x, gt } = inputs(7);
-  const srm = createSrm({ branch, channels: C, seed: 3, lr: SRM_LR });
+  const srm = createSrm({ branch, channels: C, seed: 3, lr: SRM_LR, state: "signed" });
   const prob = srm.predict(x);
   const weights = srm.getWeights();
   srm.dispose();

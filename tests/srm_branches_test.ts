@@ -39,7 +39,7 @@ for (const [branch, steps] of [["implicit", 200], ["explicit", 100]] as [Branch,
   Deno.test(`srm ${branch}: training drives the loss down and predicts the disc (IoU > 0.7) on unseen noise`, async () => {
     await initTf();
     const C = 16, { x, gt } = synthetic(C, 1);
-    const srm = createSrm({ branch, channels: C, seed: 0, lr: SRM_LR });
+    const srm = createSrm({ branch, channels: C, seed: 0, lr: SRM_LR, state: "signed" });
     const losses: number[] = [];
     for (let i = 0; i < steps; i++) losses.push(srm.train(x, gt, 1));
     const first = losses[0], last = losses.slice(-10).reduce((a, b) => a + b) / 10;
@@ -55,11 +55,11 @@ Deno.test("srm: same seed → same predictions; weights round-trip into another 
   await initTf();
   for (const branch of ["implicit", "explicit"] as Branch[]) {
     const { x, gt } = synthetic(8, 3);
-    const a = createSrm({ branch, channels: 8, seed: 5, lr: SRM_LR });
-    const b = createSrm({ branch, channels: 8, seed: 5, lr: SRM_LR });
+    const a = createSrm({ branch, channels: 8, seed: 5, lr: SRM_LR, state: "signed" });
+    const b = createSrm({ branch, channels: 8, seed: 5, lr: SRM_LR, state: "signed" });
     assert.deepEqual(a.train(x, gt, 3), b.train(x, gt, 3));
     assert.deepEqual(a.predict(x), b.predict(x));
-    const c = createSrm({ branch, channels: 8, seed: 6, lr: SRM_LR });
+    const c = createSrm({ branch, channels: 8, seed: 6, lr: SRM_LR, state: "signed" });
     assert.notDeepEqual(c.predict(x), a.predict(x));
     c.setWeights(a.getWeights());
     assert.deepEqual(c.predict(x), a.predict(x));
@@ -70,7 +70,7 @@ Deno.test("srm: same seed → same predictions; weights round-trip into another 
 Deno.test("srm: explicit branch needs a clip map; bad inputs and weights are named", async () => {
   await initTf();
   const { x, gt } = synthetic(8, 4);
-  const srm = createSrm({ branch: "explicit", channels: 8, seed: 0, lr: SRM_LR });
+  const srm = createSrm({ branch: "explicit", channels: 8, seed: 0, lr: SRM_LR, state: "signed" });
   assert.throws(
     () => srm.predict({ ...x, clipMap: undefined }),
     /explicit branch needs the CLIP-Surgery map/,
@@ -85,7 +85,7 @@ Deno.test("srm: explicit branch needs a clip map; bad inputs and weights are nam
   );
   const { ["att.q"]: _drop, ...missing } = w;
   assert.throws(() => srm.setWeights(missing), /missing "att\.q"/);
-  const implicit = createSrm({ branch: "implicit", channels: 8, seed: 0, lr: SRM_LR });
+  const implicit = createSrm({ branch: "implicit", channels: 8, seed: 0, lr: SRM_LR, state: "signed" });
   assert.throws(() => implicit.setWeights(w), /unknown tensors/);
   srm.dispose();
   implicit.dispose();
@@ -97,7 +97,7 @@ Deno.test("srm: no tensors leak across predict/train calls or after dispose", as
   const base = tf.memory().numTensors;
   for (const branch of ["implicit", "explicit"] as Branch[]) {
     const { x, gt } = synthetic(8, 5);
-    const srm = createSrm({ branch, channels: 8, seed: 0, lr: SRM_LR });
+    const srm = createSrm({ branch, channels: 8, seed: 0, lr: SRM_LR, state: "signed" });
     srm.train(x, gt, 1);
     srm.predict(x);
     const after = tf.memory().numTensors;
@@ -123,7 +123,7 @@ Deno.test("srm loss: hand-computed Dice + BCE at zero logits, with and without i
   assert.ok(Math.abs(part - (Math.LN2 + 0.25)) < 1e-5, `${part}`);
   // SRM.train(steps = 0) with everything ignored: both terms vanish
   const { x, gt } = synthetic(8, 6);
-  const srm = createSrm({ branch: "implicit", channels: 8, seed: 0, lr: SRM_LR });
+  const srm = createSrm({ branch: "implicit", channels: 8, seed: 0, lr: SRM_LR, state: "signed" });
   assert.equal(srm.train(x, gt, 0, new Uint8Array(N).fill(1)), 0);
   srm.dispose();
 });

@@ -38,7 +38,13 @@ export interface LoadedAgent {
 export function restoreAgent(w: AgentWeights): LoadedAgent {
   const agent = createActorCritic({ features: CELL_FEATURES, seed: 0 });
   agent.setWeights(w.actorCritic);
-  const srm = createSrm({ branch: w.srm.branch, channels: w.srm.channels, seed: 0, lr: 0 });
+  const srm = createSrm({
+    branch: w.srm.branch,
+    channels: w.srm.channels,
+    seed: 0,
+    lr: 0,
+    state: w.srm.state ?? "masked",
+  });
   // deno-lint-ignore no-explicit-any
   srm.setWeights(w.srm.weights as any);
   return {

@@ -12,7 +12,7 @@ import { initTf } from "../tf/backend.ts";
 import { makeRng } from "../../core/rng.ts";
 import type { Embedding, Segmenter } from "../sam/segmenter.ts";
 import type { ClipMap, Sample, TrainSummary, UpdateLog } from "../../core/records.ts";
-import { createSrm, type Srm, SRM_LR } from "../srm/srm.ts";
+import { createSrm, type Srm, SRM_LR, type SrmState } from "../srm/srm.ts";
 import { type GridLayout, gtToGrid, layoutOf, poolCells, poolMap } from "./grid64.ts";
 import { CELL_FEATURES, cellFeatures, type FeatureSpec, fitFeatureSpec, imageFeatures } from "./features.ts";
 import { act, createActorCritic, snapshot } from "./policy.ts";
@@ -43,6 +43,8 @@ export interface TrainOptions {
   qExplicit: number;
   feedMask: boolean;
   multimask?: boolean;
+  /** how the SRM's state reads M_{t−1} (kernels/srm/input.ts SrmState) */
+  srmState: SrmState;
   seed: number;
   /** labelling during training (default srm, as Alg. 1 with §3.3) */
   variant?: LabelVariant;
@@ -135,7 +137,13 @@ export async function trainAgent(
 
   const agent = createActorCritic({ features: CELL_FEATURES, seed: o.seed });
   const optimizer = createOptimizer(cfg);
-  const srm: Srm = createSrm({ branch: o.branch, channels, seed: o.seed, lr: o.srmLr ?? SRM_LR });
+  const srm: Srm = createSrm({
+    branch: o.branch,
+    channels,
+    seed: o.seed,
+    lr: o.srmLr ?? SRM_LR,
+    state: o.srmState,
+  });
   const q = o.branch === "explicit" ? o.qExplicit : o.qImplicit;
   const epu = o.episodesPerUpdate ?? DEFAULT_EPISODES_PER_UPDATE;
   const perUpdate = epu > 0 ? Math.min(epu, images.length) : images.length;
@@ -257,7 +265,7 @@ export async function trainAgent(
       version: 1,
       featureSpec: spec,
       actorCritic: agent.getWeights(),
-      srm: { branch: o.branch, channels, weights: srm.getWeights() },
+      srm: { branch: o.branch, channels, state: o.srmState, weights: srm.getWeights() },
       meta: {
         task: o.task ?? "",
         T: o.T,

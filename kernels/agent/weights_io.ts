@@ -7,6 +7,7 @@
 import { DataError } from "../../core/errors.ts";
 import type { FeatureSpec } from "./features.ts";
 import type { NamedWeight } from "./policy.ts";
+import type { SrmState } from "../srm/input.ts";
 
 export const WEIGHTS_JSON = "agent.json";
 export const WEIGHTS_BIN = "agent.bin";
@@ -15,7 +16,8 @@ export interface AgentWeights {
   version: 1;
   featureSpec: FeatureSpec;
   actorCritic: NamedWeight[];
-  srm: { branch: "implicit" | "explicit"; channels: number; weights: unknown };
+  /** state: absent in agents saved before it existed, which used "masked" */
+  srm: { branch: "implicit" | "explicit"; channels: number; state?: SrmState; weights: unknown };
   meta: {
     task: string;
     T: number;

@@ -5,18 +5,18 @@
  * online with Dice + BCE (Eq. 13), q Adam steps after each action. Architecture: net.ts.
  *
  * @example
- * const srm = createSrm({ branch: "implicit", channels: 32, seed: 0, lr: SRM_LR });
+ * const srm = createSrm({ branch: "implicit", channels: 32, seed: 0, lr: SRM_LR, state: "signed" });
  * srm.train({ embedding, channels: 32, prevMask }, gt64, 1);
  * const yr = srm.predict({ embedding, channels: 32, prevMask }); // [64·64] in [0, 1]
  */
 import { tf } from "../tf/backend.ts";
 import { makeRng } from "../../core/rng.ts";
 import { type Branch, forward, type Params, paramSpecs, type StateTensors } from "./net.ts";
-import { embeddingScale, GRID, pooledState, RES } from "./input.ts";
+import { embeddingScale, GRID, pooledState, RES, type SrmState, stateMask } from "./input.ts";
 import { diceBceGrad } from "./loss.ts";
 import { createAdam } from "./adam.ts";
 
-export type { Branch };
+export type { Branch, SrmState };
 
 /**
  * Recommended Adam learning rate. The paper uses 1e-4 for everything (§4.1); the SRM here starts
@@ -39,6 +39,8 @@ export type Weights = Record<string, { shape: number[]; data: Float32Array }>;
 
 export interface Srm {
   readonly branch: Branch;
+  /** how M_{t−1} multiplies E in s_t (input.ts SrmState); saved with the weights */
+  readonly state: SrmState;
   /** y_r: [64*64] foreground probability */
   predict(x: SrmInput): Float32Array;
   /**
@@ -56,8 +58,13 @@ export interface Srm {
 const N64 = GRID * GRID;
 
 /** Call after `await initTf()` (the tensors live on the current backend). Deterministic given `seed`. */
-export function createSrm(opts: { branch: Branch; channels: number; seed: number; lr: number }): Srm {
-  const { branch, channels } = opts;
+export function createSrm(
+  opts: { branch: Branch; channels: number; seed: number; lr: number; state: SrmState },
+): Srm {
+  const { branch, channels, state } = opts;
+  if (state !== "signed" && state !== "masked") {
+    throw new Error(`createSrm: unknown state form "${state}" (accepted: signed, masked)`);
+  }
   if (branch !== "implicit" && branch !== "explicit") {
     throw new Error(`createSrm: unknown branch "${branch}" (accepted: implicit, explicit)`);
   }
@@ -75,7 +82,7 @@ export function createSrm(opts: { branch: Branch; channels: number; seed: number
   }
   const varList = Object.values(params);
   const optimizer = createAdam(varList, opts.lr);
-  const cache = new StateCache(branch, channels);
+  const cache = new StateCache(branch, channels, state);
   let disposed = false;
 
   const alive = () => {
@@ -85,6 +92,7 @@ export function createSrm(opts: { branch: Branch; channels: number; seed: number
 
   return {
     branch,
+    state,
     predict(x) {
       alive();
       const s = cache.get(x);
@@ -178,7 +186,7 @@ class StateCache {
   private key?: { emb: Float32Array; fp: number; prev: Float32Array; clip?: Float32Array; scale: number };
   private value?: { st: StateTensors; sc?: StateTensors };
 
-  constructor(readonly branch: Branch, readonly channels: number) {}
+  constructor(readonly branch: Branch, readonly channels: number, readonly state: SrmState) {}
 
   get(x: SrmInput): { st: StateTensors; sc?: StateTensors } {
     const { embedding, prevMask, clipMap } = x;
@@ -207,7 +215,10 @@ class StateCache {
       const P = RES * RES;
       return { rows: tf.tensor2d(rows, [P, this.channels]), cols: tf.tensor2d(cols, [this.channels, P]) };
     };
-    this.value = { st: upload(prevMask), sc: this.branch === "explicit" ? upload(clipMap!) : undefined };
+    this.value = {
+      st: upload(stateMask(prevMask, this.state)),
+      sc: this.branch === "explicit" ? upload(clipMap!) : undefined,
+    };
     this.key = { emb: embedding, fp, prev: prevMask.slice(), clip: clipMap?.slice(), scale };
     return this.value;
   }
