@@ -12,7 +12,8 @@
  * file from ALIGNSAM_MODELS), ALIGNSAM_AGENTQ_VAL=N (train on the other training images and
  * evaluate on N of them, drawn with seed 0: a validation split, the test split untouched),
  * ALIGNSAM_AGENTQ_VARIANTS (rl-policy label variants evaluated besides rl/random with srm, e.g.
- * none,last,gt).
+ * none,last,gt), ALIGNSAM_AGENTQ_SRMSTATE (signed | masked: how the SRM's state reads M_{t−1},
+ * kernels/srm/input.ts; default the schema's).
  *
  * @example
  * ALIGNSAM_DATA=../shared/data deno run -A scripts/agent_quality.ts glass 0,1,2 10 20 15
@@ -28,6 +29,7 @@ import { getTask } from "../data/tasks.ts";
 import { paperTrainHyper } from "../stages/config.ts";
 import { makeRng } from "../core/rng.ts";
 import type { LabelVariant } from "../kernels/agent/label.ts";
+import { SRM_STATES, type SrmState } from "../kernels/srm/input.ts";
 
 const [tasksArg = "glass", seedsArg = "0", EArg = "10", KArg = "20", TArg = "15", tauArg = "0.5"] = Deno.args;
 const tasks = tasksArg.split(","), seeds = seedsArg.split(",").map(Number);
@@ -41,6 +43,10 @@ const valCount = Number(Deno.env.get("ALIGNSAM_AGENTQ_VAL") ?? 0);
 const extraVariants = (Deno.env.get("ALIGNSAM_AGENTQ_VARIANTS") ?? "").split(",").filter(
   Boolean,
 ) as LabelVariant[];
+const srmState = Deno.env.get("ALIGNSAM_AGENTQ_SRMSTATE") ?? paperTrainHyper().srmState;
+if (!SRM_STATES.includes(srmState as SrmState)) {
+  throw new RangeError(`ALIGNSAM_AGENTQ_SRMSTATE=${srmState}: expected one of ${SRM_STATES.join(", ")}`);
+}
 const seg = await sharedSegmenter(segName);
 
 async function runStage(
@@ -100,6 +106,7 @@ for (const task of tasks) {
       E,
       K,
       ...paperTrainHyper(),
+      srmState: srmState as SrmState,
       seed,
       onUpdate: (u) =>
         console.error(
