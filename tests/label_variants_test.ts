@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { labelPoint, sampleGrid } from "../kernels/agent/label.ts";
+import { rewardAt } from "../kernels/agent/env.ts";
+import { cellCenter } from "../kernels/masks/grid.ts";
+import { makeRng } from "../core/rng.ts";
 
 const N = 64;
 const grid = (f: (x: number, y: number) => number) => {
@@ -56,19 +59,33 @@ Deno.test("labelPoint: a missing map names the variant and what it needs", () =>
   assert.throws(() => labelPoint("bogus" as any, ctx), /unknown label variant "bogus"/);
 });
 
-Deno.test("labelPoint: gt reads the ground-truth pixel under the point, scaling a smaller mask", () => {
+Deno.test("labelPoint: gt reads the ground-truth pixel under the point (rounded, as the reward), scaling a smaller mask", () => {
   // 4×2 mask: right half is target
   const gtMask = { width: 4, height: 2, data: new Uint8Array([0, 0, 1, 1, 0, 0, 1, 1]) };
   const at = (x: number, y: number, width = 4, height = 2) =>
     labelPoint("gt", { x, y, width, height, gtMask });
-  assert.equal(at(1.9, 0.5), 0);
-  assert.equal(at(2.0, 1.5), 1);
+  assert.equal(at(1.4, 0.5), 0);
+  assert.equal(at(1.6, 0.5), 1); // rounds onto column 2
   assert.equal(at(3.99, 1.99), 1);
-  // the same mask under an 8×4 image: x = 3.9 falls on mask column 1 (background), 4.1 on column 2
-  assert.equal(at(3.9, 1, 8, 4), 0);
-  assert.equal(at(4.1, 1, 8, 4), 1);
+  // the same mask under an 8×4 image: x = 2.9 reads mask column 1.45 → 1 (background), 3.1 → 1.55 → 2
+  assert.equal(at(2.9, 1, 8, 4), 0);
+  assert.equal(at(3.1, 1, 8, 4), 1);
   assert.throws(
     () => labelPoint("gt", { x: 0, y: 0, width: 4, height: 2 }),
     /gt needs the ground-truth mask/,
   );
+});
+
+Deno.test("labelPoint: gt labels every cell centre exactly as the reward scores it (the ceiling is exact)", () => {
+  const width = 500, height = 375, rng = makeRng(3);
+  const data = new Uint8Array(width * height).map(() => (rng.next() < 0.5 ? 1 : 0));
+  const gt = { mask: { width, height, data } };
+  for (let k = 0; k < 100; k++) {
+    const { x, y } = cellCenter(k, width, height);
+    assert.equal(
+      labelPoint("gt", { x, y, width, height, gtMask: gt.mask }) === 1,
+      rewardAt(gt, x, y).fg,
+      `cell ${k}`,
+    );
+  }
 });

@@ -20,6 +20,7 @@
  */
 import type { BinaryMask } from "../../core/image.ts";
 import { gridExtent, SIDE } from "./grid64.ts";
+import { maskValueAt } from "../masks/grid.ts";
 
 export type LabelVariant = "srm" | "sclip" | "last" | "none" | "gt";
 
@@ -80,11 +81,14 @@ function need<T>(map: T | undefined, message: string): T {
   return map;
 }
 
-/** The GT pixel under the point (scaled when the mask's size differs from the image's). */
+/**
+ * The GT pixel under the point (scaled when the mask's size differs from the image's), read by the
+ * same rounding as the reward and FR (env.ts rewardAt), so the ceiling labels exactly the pixel the
+ * reward scores (a floor here once gave 3–4% of saliency's background points a positive label).
+ */
 function gtAt(gt: BinaryMask, ctx: LabelContext): 0 | 1 {
-  const x = Math.min(gt.width - 1, Math.max(0, Math.floor((ctx.x * gt.width) / ctx.width)));
-  const y = Math.min(gt.height - 1, Math.max(0, Math.floor((ctx.y * gt.height) / ctx.height)));
-  return gt.data[y * gt.width + x] ? 1 : 0;
+  const x = (ctx.x * gt.width) / ctx.width, y = (ctx.y * gt.height) / ctx.height;
+  return maskValueAt(gt.data, gt.width, gt.height, x, y) ? 1 : 0;
 }
 
 /**
