@@ -2,15 +2,11 @@
  * `--executor slurm` against `--executor local` (issue 13), on the SLURM that `.ci/slurm.sh`
  * starts: wall time of a small CPU-bound DAG (8 busy items of 5 s + a gather, fresh caches;
  * local with --jobs = the node's CPUs, SLURM with one 1-CPU job per item), the scheduler's
- * submit → start latency per job, and `deno task plan --profile paper --all-tasks` on 1, 8
- * and 64 workers (printed to stderr; their wall estimates become rows).
+ * submit → start latency per job. (The paper profile's plan on 1, 8 and 64 workers is
+ * bench/plan.ts's: it needs no SLURM.)
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { BenchRow } from "./row.ts";
-import { costPlan, formatCostPlan } from "../pipeline/cost.ts";
-import { COST_MODEL } from "../stages/config.ts";
-import { CONFIG, STAGES } from "../stages/mod.ts";
 
 const TOY_CLI = new URL("../tests/fixtures/slurm/toy_cli.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -67,7 +63,7 @@ export async function bench(): Promise<BenchRow[]> {
     const local = await timedBuild(dir, join(dir, "local"), [...set, "--jobs", String(cpus)]);
     const slurm = await timedBuild(dir, join(dir, "slurm"), [...set, "--executor", "slurm"]);
     const lat = await latencies(dir, 5);
-    const rows: BenchRow[] = [
+    return [
       {
         area: "slurm",
         what: `busy DAG (8 × 5 s + gather), local --jobs ${cpus}`,
@@ -90,29 +86,6 @@ export async function bench(): Promise<BenchRow[]> {
         unit: "ms",
       },
     ];
-    // the paper profile, every task, calibrated by this checkout's cache where it has entries
-    const root = fileURLToPath(new URL("..", import.meta.url));
-    const opts = {
-      stages: STAGES,
-      ...CONFIG,
-      profile: "paper",
-      root,
-      cacheDir: Deno.env.get("ALIGNSAM_CACHE") ?? join(root, ".alignsam", "cache"),
-      log: () => {},
-    };
-    for (const w of [1, 8, 64]) {
-      const p = await costPlan(opts, COST_MODEL, w, 0);
-      console.error(`plan --profile paper --all-tasks --workers ${w}:\n${formatCostPlan(p)}\n`);
-      rows.push({
-        area: "slurm",
-        what: `plan --profile paper --all-tasks: wall on ${w} worker(s) (${p.items.length} items, ${
-          p.cpuHours.toFixed(1)
-        } CPU h)`,
-        value: p.wall / 3600,
-        unit: "h",
-      });
-    }
-    return rows;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

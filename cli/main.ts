@@ -7,14 +7,15 @@ import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, intFlag, type ParsedArgs, parseFlags, runMain } from "./args.ts";
 import { checkValue, parseSet, resolveParams } from "../pipeline/config.ts";
 import { UsageError } from "../core/errors.ts";
-import { dag, reproduce, type RunnerOptions, status } from "../pipeline/runner.ts";
+import { dag, reproduce, type ReproduceResult, type RunnerOptions, status } from "../pipeline/runner.ts";
 import type { PlanItem } from "../pipeline/plan.ts";
 import type { Params, ParamSchema, Profiles, Stage } from "../pipeline/stage.ts";
 import { CONFIG, PREPARE, STAGES } from "../stages/mod.ts";
 import { publishEntry } from "./publish.ts";
-import { COST_MODEL, stageResources } from "../stages/config.ts";
+import { stageResources } from "../stages/config.ts";
+import { COST_MODEL } from "../stages/cost.ts";
 import type { CostModel } from "../pipeline/cost.ts";
-import { PLAN_FLAGS, planBeforeRun, planMain } from "./plan.ts";
+import { PLAN_FLAGS, planMain, runPlanner } from "./plan.ts";
 import {
   BUILD_ITEM_FLAGS,
   buildItemMain,
@@ -182,14 +183,20 @@ function commands(app: App): Record<string, Command> {
         until: { type: "string", doc: "stop after this stage" },
       },
       async main(a) {
+        const t0 = performance.now();
         const opts = await runnerOptions(a, { until: a.values.until as string | undefined });
-        if (app.cost && !opts.dryRun) await planBeforeRun(opts, app.cost);
-        const res = await reproduce(opts);
-        if (!opts.dryRun && res.entries && hasReport()) {
-          const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
-          if (dir) console.log(`report: ${await publishEntry(dir, join(root, "out", "report.html"))}`);
+        const planner = app.cost && !opts.dryRun ? runPlanner(opts, app.cost, t0) : undefined;
+        let res: ReproduceResult | undefined;
+        try {
+          res = await reproduce({ ...opts, onPlan: planner?.onPlan });
+          if (!opts.dryRun && res.entries && hasReport()) {
+            const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
+            if (dir) console.log(`report: ${await publishEntry(dir, join(root, "out", "report.html"))}`);
+          }
+          summarise(res);
+        } finally {
+          await planner?.finish(res);
         }
-        summarise(res);
       },
     },
     run: {

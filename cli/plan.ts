@@ -1,11 +1,23 @@
 /**
  * `deno task plan [--profile P] [--workers N] [--gpus G]`: items per stage, estimated CPU and GPU
  * hours and the wall time on N workers (pipeline/cost.ts), before anything runs; `reproduce`
- * prints the same table before a run estimated to take more than a few minutes.
+ * prints the same table before a run estimated to take more than a few minutes, and records the
+ * estimate beside the measured time at its end (runPlanner).
  */
 import { UsageError } from "../core/errors.ts";
-import { type CostModel, costPlan, formatCostPlan, formatDuration } from "../pipeline/cost.ts";
-import type { RunnerOptions } from "../pipeline/runner.ts";
+import { machineFacts } from "../pipeline/calibration.ts";
+import {
+  type CostModel,
+  type CostPlan,
+  costPlan,
+  costPlanOf,
+  formatCostPlan,
+  formatDuration,
+} from "../pipeline/cost.ts";
+import { canonicalJson, sha256Hex } from "../pipeline/hash.ts";
+import type { PlanItem, RunnerOptions } from "../pipeline/runner.ts";
+import { runLine, type RunRecord, writeRunRecord } from "../pipeline/runs.ts";
+import type { Session } from "../pipeline/session.ts";
 import { type FlagSpec, intFlag, type ParsedArgs } from "./args.ts";
 
 export const PLAN_FLAGS: Record<string, FlagSpec> = {
@@ -38,13 +50,48 @@ export async function planMain(a: ParsedArgs, opts: RunnerOptions, model: CostMo
 }
 
 /**
- * Before `reproduce` runs: the plan on this run's job slots, printed (stderr) when the
- * estimated wall time exceeds PLAN_BEFORE_RUN_S. With SLURM every item may run at once.
+ * `reproduce`'s plan and run record. `onPlan` (the runner's hook: the run plans once) computes the
+ * cost plan on this run's job slots and prints it (stderr) when the estimated wall time exceeds
+ * PLAN_BEFORE_RUN_S; with SLURM every item may run at once. `finish` writes the run record
+ * (`<cache>/runs/`, pipeline/runs.ts: the estimate beside the measured wall time since `t0`) and
+ * prints "took …; plan said … (±n%)".
  */
-export async function planBeforeRun(opts: RunnerOptions, model: CostModel): Promise<void> {
+export function runPlanner(opts: RunnerOptions, model: CostModel, t0 = performance.now()) {
+  const started = new Date();
+  let estimate: CostPlan | undefined;
+  let paramsDigest = "";
   const workers = Math.max(1, opts.jobs ?? 1);
-  const p = await costPlan(opts, model, workers, 0);
-  if (p.wall <= PLAN_BEFORE_RUN_S) return;
-  console.error(`estimated ${formatDuration(p.wall)} (deno task plan --help for the model):`);
-  console.error(formatCostPlan(p));
+  return {
+    async onPlan(items: PlanItem[], session: Session): Promise<void> {
+      estimate = await costPlanOf(session, items, model, workers, 0);
+      paramsDigest = sha256Hex(canonicalJson(session.params));
+      if (estimate.wall <= PLAN_BEFORE_RUN_S) return;
+      console.error(`estimated ${formatDuration(estimate.wall)} (deno task plan --help for the model):`);
+      console.error(formatCostPlan(estimate));
+    },
+    /** After the run (ok or not); nothing when it failed before planning. */
+    async finish(res: { ran: string[]; fresh: string[] } | undefined): Promise<RunRecord | undefined> {
+      if (!estimate) return undefined;
+      const rec: RunRecord = {
+        profile: opts.profile,
+        paramsDigest,
+        executor: opts.remote ? "slurm" : "local",
+        workers,
+        estimateSeconds: estimate.wall,
+        estimateFrom: Object.fromEntries(
+          estimate.stages.filter((s) => s.build).map((s) => [s.stage, s.source]),
+        ),
+        measuredSeconds: (performance.now() - t0) / 1000,
+        built: res?.ran.length ?? 0,
+        cached: res?.fresh.length ?? 0,
+        ok: res !== undefined,
+        started: started.toISOString(),
+        finished: new Date().toISOString(),
+        machine: machineFacts(),
+      };
+      await writeRunRecord(opts.cacheDir, rec);
+      console.error(runLine(rec, formatDuration));
+      return rec;
+    },
+  };
 }

@@ -1,27 +1,33 @@
 /**
- * `deno task plan`: what a profile costs before it runs. Each item's wall time is its entry's
- * (when cached), else its stage's seconds per work unit times the item's units (the app's cost
- * model: e.g. images × steps × epochs), plus a fixed start-up part: both fitted on this cache's
- * own entries of the stage (whatever profile made them; fitCost), else the app's defaults.
+ * `deno task plan`: what a profile costs before it runs. Each item's wall time is, first found:
+ * its own entry's (when cached); else `start-up + per unit × units` (the app's units, e.g.
+ * images × steps × epochs) from, per stage, a fit on this cache's entries of the stage made
+ * under the same cost class (e.g. segmenter; whatever profile made them), else the bench's
+ * calibration file for that class (pipeline/calibration.ts), else the app's built-in defaults.
  * The wall time on N workers is a list schedule along the DAG (longest remaining path first),
  * bounded below by the critical path.
  */
-import { join } from "node:path";
+import {
+  calibrate,
+  type Calibration,
+  type CalibrationRecord,
+  type CostUnits,
+  entryWalls,
+  readCalibrationFile,
+} from "./calibration.ts";
 import { plan, type PlanItem } from "./plan.ts";
-import { type Node, openSession, type RunnerOptions } from "./session.ts";
-import type { Item, Params } from "./stage.ts";
-import { ENTRY_META, type EntryMeta } from "./store.ts";
+import { type Node, openSession, type RunnerOptions, type Session } from "./session.ts";
 
-export interface CostModel {
-  /** work units of one item, e.g. images × T × E (1 for a stage without a model) */
-  units(stage: string, item: Item, params: Params): number;
-  /** seconds per unit when the cache has no entry of the stage; undefined: no estimate */
-  defaultSecondsPerUnit(stage: string): number | undefined;
+export interface CostModel extends CostUnits {
+  /** a stage's built-in cost (start-up + per unit) when nothing measured applies; undefined: no estimate */
+  defaultCost(stage: string): { fixed: number; perUnit: number } | undefined;
   /** the stage's jobs hold a GPU */
   gpu(stage: string): boolean;
 }
 
-export type CostSource = "entry" | "cache" | "default" | "none";
+/** Where an estimate came from, best first. */
+export type CostSource = "entry" | "cache" | "bench" | "default" | "none";
+const SOURCES: CostSource[] = ["entry", "cache", "bench", "default", "none"];
 
 export interface ItemCost {
   id: string;
@@ -44,9 +50,10 @@ export interface StageCost {
   /** hours to build what is not cached */
   hours: number;
   gpu: boolean;
+  /** the worst source among the items to build */
   source: CostSource;
-  /** entries of this stage the seconds per unit came from */
-  calibratedOn: number;
+  /** the stage's cost where it was not an entry's own: start-up + per unit, and on how many items */
+  cost?: Calibration;
 }
 
 export interface CostPlan {
@@ -61,71 +68,9 @@ export interface CostPlan {
   wall: number;
   workers: number;
   gpus: number;
-}
-
-/** Every entry's stage, item, config and wall seconds (the calibration data). */
-async function entryWalls(cacheDir: string): Promise<EntryMeta[]> {
-  const out: EntryMeta[] = [];
-  try {
-    for await (const e of Deno.readDir(join(cacheDir, "entries"))) {
-      try {
-        const meta = JSON.parse(await Deno.readTextFile(join(cacheDir, "entries", e.name, ENTRY_META)));
-        if (typeof meta.wallSeconds === "number" && meta.stage) out.push(meta);
-      } catch {
-        // an entry being committed or a corrupt one: not calibration data
-      }
-    }
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** A stage's calibrated cost: `fixed + perUnit × units` seconds, fitted on `n` entries. */
-export interface Calibration {
-  fixed: number;
-  perUnit: number;
-  n: number;
-}
-
-/**
- * `wall = fixed + perUnit × units` through (units, wall) points: least squares when the points
- * have at least two unit counts (a per-item start-up cost then shows as `fixed`, so a smoke
- * run's small items do not inflate a paper run's big ones), both terms kept ≥ 0; otherwise the
- * median of wall / units with no fixed part.
- */
-export function fitCost(points: { units: number; wall: number }[]): Calibration {
-  const n = points.length;
-  const mu = points.reduce((a, p) => a + p.units, 0) / n;
-  const mw = points.reduce((a, p) => a + p.wall, 0) / n;
-  const varU = points.reduce((a, p) => a + (p.units - mu) ** 2, 0);
-  if (varU > 0) {
-    const perUnit = points.reduce((a, p) => a + (p.units - mu) * (p.wall - mw), 0) / varU;
-    const fixed = mw - perUnit * mu;
-    if (perUnit >= 0 && fixed >= 0) return { fixed, perUnit, n };
-    if (perUnit < 0) return { fixed: mw, perUnit: 0, n }; // wall does not grow with units here
-    // a negative start-up cost: the line through the origin instead
-    const uw = points.reduce((a, p) => a + p.units * p.wall, 0);
-    return { fixed: 0, perUnit: uw / points.reduce((a, p) => a + p.units ** 2, 0), n };
-  }
-  return { fixed: 0, perUnit: median(points.map((p) => p.wall / p.units)), n };
-}
-
-/** Each stage's cost fitted on the cache's entries of it (whatever profile made them). */
-export function calibrate(entries: EntryMeta[], model: CostModel): Map<string, Calibration> {
-  const by = new Map<string, { units: number; wall: number }[]>();
-  for (const e of entries) {
-    const units = model.units(e.stage, e.item, e.config ?? {});
-    if (!(units > 0)) continue;
-    by.set(e.stage, [...(by.get(e.stage) ?? []), { units, wall: e.wallSeconds }]);
-  }
-  return new Map([...by].map(([s, points]) => [s, fitCost(points)]));
+  /** the app's cost class (e.g. "segmenter=standin") and the bench calibration found for it */
+  costClass: string;
+  bench?: CalibrationRecord;
 }
 
 /**
@@ -198,7 +143,17 @@ export async function costPlan(
   gpus: number,
 ): Promise<CostPlan> {
   const session = openSession({ ...opts, dryRun: true });
-  const planned: PlanItem[] = await plan(session, session.targets);
+  return await costPlanOf(session, await plan(session, session.targets), model, workers, gpus);
+}
+
+/** The cost plan of items already planned in `session` (reproduce plans once and passes them). */
+export async function costPlanOf(
+  session: Session,
+  planned: PlanItem[],
+  model: CostModel,
+  workers: number,
+  gpus: number,
+): Promise<CostPlan> {
   const nodes = new Map<string, Node>();
   const collect = (n: Node) => {
     if (nodes.has(n.id)) return;
@@ -206,32 +161,33 @@ export async function costPlan(
     session.inputs(n).forEach(collect);
   };
   session.targets.forEach(collect);
-  const entries = await entryWalls(opts.cacheDir);
+  const cacheDir = session.opts.cacheDir;
+  const costClass = (await model.costClass?.(session.params)) ?? "";
+  const bench = (await readCalibrationFile(cacheDir))?.classes[costClass];
+  const builtIn = (stage: string) => {
+    const d = model.defaultCost(stage);
+    return d ? { ...d, n: 0 } : undefined;
+  };
+  const entries = await entryWalls(cacheDir);
   const byKey = new Map(entries.map((e) => [e.key, e]));
-  const cal = calibrate(entries, model);
+  const fitted = await calibrate(entries, model, costClass, (s) => bench?.stages[s] ?? builtIn(s));
+  /** a stage's cost to build one more item, and where it came from (the precedence above) */
+  const stageCost = (stage: string): { cost?: Calibration; source: CostSource } => {
+    const c = fitted.get(stage) ?? bench?.stages[stage] ?? builtIn(stage);
+    const source = fitted.has(stage) ? "cache" : bench?.stages[stage] ? "bench" : c ? "default" : "none";
+    return { cost: c, source };
+  };
 
   const items: ItemCost[] = planned.map((p) => {
     const node = nodes.get(p.id)!;
     const gpu = model.gpu(p.stage);
     const inputs = session.inputs(node).map((n) => n.id);
     const own = p.state === "fresh" && p.key ? byKey.get(p.key) : undefined;
-    if (own) {
-      return {
-        id: p.id,
-        stage: p.stage,
-        seconds: own.wallSeconds,
-        build: false,
-        source: "entry",
-        gpu,
-        inputs,
-      };
-    }
-    const units = model.units(p.stage, p.item, session.params);
-    const c = cal.get(p.stage);
-    const perUnit = c?.perUnit ?? model.defaultSecondsPerUnit(p.stage);
-    const source: CostSource = c ? "cache" : perUnit !== undefined ? "default" : "none";
-    const seconds = (c?.fixed ?? 0) + (perUnit ?? 0) * units;
-    return { id: p.id, stage: p.stage, seconds, build: true, source, gpu, inputs };
+    const base = { id: p.id, stage: p.stage, gpu, inputs };
+    if (own) return { ...base, seconds: own.wallSeconds, build: false, source: "entry" };
+    const { cost, source } = stageCost(p.stage);
+    const seconds = cost ? cost.fixed + cost.perUnit * model.units(p.stage, p.item, session.params) : 0;
+    return { ...base, seconds, build: true, source };
   });
 
   const stages: StageCost[] = session.dag.order.flatMap((s) => {
@@ -239,14 +195,7 @@ export async function costPlan(
     if (!mine.length) return [];
     const todo = mine.filter((i) => i.build);
     const secs = todo.reduce((a, i) => a + i.seconds, 0);
-    const sources = new Set(todo.map((i) => i.source));
-    const source: CostSource = sources.has("none")
-      ? "none"
-      : sources.has("default")
-      ? "default"
-      : sources.has("cache")
-      ? "cache"
-      : "entry";
+    const worst = Math.max(0, ...todo.map((i) => SOURCES.indexOf(i.source)));
     return [{
       stage: s.name,
       items: mine.length,
@@ -254,8 +203,8 @@ export async function costPlan(
       perItem: todo.length ? secs / todo.length : NaN,
       hours: secs / 3600,
       gpu: model.gpu(s.name),
-      source,
-      calibratedOn: cal.get(s.name)?.n ?? 0,
+      source: SOURCES[worst],
+      cost: todo.length ? stageCost(s.name).cost : undefined,
     }];
   });
   const cp = criticalPath(items);
@@ -271,6 +220,8 @@ export async function costPlan(
     wall: schedule(items, workers, gpus),
     workers,
     gpus,
+    costClass,
+    bench,
   };
 }
 
@@ -285,17 +236,34 @@ export function formatDuration(s: number): string {
 const SOURCE_TEXT: Record<CostSource, string> = {
   entry: "cached entries' wall times",
   cache: "this cache's entries of the stage",
-  default: "the app's default cost model",
+  bench: "the bench calibration",
+  default: "the app's built-in defaults",
   none: "NO ESTIMATE (no entry, no model)",
 };
 
-/** The plan as a table: per stage items, to build, s/item, hours; totals; critical path; wall. */
+function sourceText(s: StageCost): string {
+  if (!s.build) return SOURCE_TEXT.entry;
+  if (s.source === "cache") return `${SOURCE_TEXT.cache} (${s.cost?.n})`;
+  return SOURCE_TEXT[s.source];
+}
+
+/** Which bench calibration the plan read, or how to make one. */
+function benchLine(p: CostPlan): string {
+  const cls = p.costClass ? ` for ${p.costClass}` : "";
+  if (!p.bench) return `bench calibration${cls}: none in this cache (deno task bench --only plan writes one)`;
+  const m = p.bench.machine;
+  return `bench calibration${cls}: ${p.bench.measured.slice(0, 16).replace("T", " ")} UTC on ${m.host} ` +
+    `(${m.cpus} CPUs${m.load1 !== undefined ? `, load ${m.load1.toFixed(1)}` : ""}): ${p.bench.how}`;
+}
+
+/** The plan as a table: per stage items, to build, s/item, start-up, hours; totals; critical path; wall. */
 export function formatCostPlan(p: CostPlan): string {
   const head = [
     "stage",
     "items",
     "to build",
     "per item",
+    "start-up",
     p.gpus > 0 ? "CPU/GPU h" : "CPU h",
     "estimate from",
   ];
@@ -304,14 +272,13 @@ export function formatCostPlan(p: CostPlan): string {
     String(s.items),
     String(s.build),
     s.build ? formatDuration(s.perItem) : "-",
+    s.build && s.cost ? formatDuration(s.cost.fixed) : "-",
     `${s.hours.toFixed(2)}${p.gpus > 0 && s.gpu ? " GPU" : ""}`,
-    s.build
-      ? `${SOURCE_TEXT[s.source]}${s.source === "cache" ? ` (${s.calibratedOn})` : ""}`
-      : SOURCE_TEXT.entry,
+    sourceText(s),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
-    r.map((c, i) => (i > 0 && i < 5 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ").trimEnd();
+    r.map((c, i) => (i > 0 && i < 6 ? c.padStart(w[i]) : c.padEnd(w[i]))).join("  ").trimEnd();
   const total = p.items.length;
   const build = p.items.filter((i) => i.build).length;
   const slots = `${p.workers} worker(s)${p.gpus > 0 ? `, ${p.gpus} GPU(s)` : " (GPU stages on CPU)"}`;
@@ -324,6 +291,7 @@ export function formatCostPlan(p: CostPlan): string {
     `critical path: ${formatDuration(p.criticalPath)}${
       p.criticalChain.length ? ` (${p.criticalChain.length} items, ending ${p.criticalChain.at(-1)})` : ""
     }`,
+    benchLine(p),
     `wall on ${slots}: ${formatDuration(p.wall)}`,
   ].join("\n");
 }

@@ -12,7 +12,7 @@ import { Slots, WorkerPool } from "./pool.ts";
 import type { Progress } from "../core/progress.ts";
 import type { Node, Session } from "./session.ts";
 import type { RunContext } from "./stage.ts";
-import { type CheckResult, type EntryMeta, keyOf, type KeyParts } from "./store.ts";
+import { type EntryMeta, keyOf, type KeyParts } from "./store.ts";
 import { explain, whyLine } from "./why.ts";
 
 export interface RunSummary {
@@ -51,7 +51,6 @@ export function executor(session: Session, signal: AbortSignal): Executor {
   const { store, log, claims } = session;
   const summary: RunSummary = { ran: [], fresh: [], rebuilt: [] };
   const built = new Map<string, Promise<EntryMeta>>();
-  const checked = new Map<string, Promise<CheckResult>>();
   const verify = session.opts.verify ?? false;
   const jobs = session.opts.jobs ?? 1;
   const slots = new Slots(jobs);
@@ -63,11 +62,6 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     : undefined;
   // After one failure no new item starts; running ones finish and are kept (nothing lost).
   let halted = false;
-  const checkOnce = (key: string) => {
-    let p = checked.get(key);
-    if (!p) checked.set(key, p = store.check(key, verify));
-    return p;
-  };
 
   const build = async (node: Node): Promise<EntryMeta> => {
     const { stage, item } = node;
@@ -110,7 +104,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
     if (forced) {
       reasons = ["--force"];
     } else {
-      const c = await checkOnce(key);
+      const c = await session.check(key);
       if (c.state === "ok") return await cached(c.meta);
       if (c.state === "corrupt") reasons = [c.problem];
       else if (!prev) reasons = ["missing"];
@@ -272,7 +266,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
 
   /** After an item's entry is committed (here or by a remote job): index, summary, log. */
   const recordBuilt = async (node: Node, meta: EntryMeta, index: () => Promise<void>) => {
-    checked.set(meta.key, Promise.resolve({ state: "ok", meta }));
+    session.checked.set(meta.key, Promise.resolve({ state: "ok", meta }));
     await index();
     summary.ran.push(node.id);
     log(`done ${node.id} in ${meta.wallSeconds.toFixed(2)} s`);

@@ -69,7 +69,7 @@ async function planNode(
   }
   const parts: KeyParts = { ...own, inputs: ups.map((u) => ({ id: u.id, digest: u.digest! })) };
   const key = keyOf(parts);
-  const check = await store.check(key, session.opts.verify ?? false);
+  const check = await session.check(key);
   if (session.forced.has(node.stage.name)) return { ...base, key, state: "forced", reasons: ["--force"] };
   if (check.state === "ok") return { ...base, key, state: "fresh", reasons: [], digest: check.meta.digest };
   const claim = await session.claims.read(key);

@@ -39,6 +39,8 @@ export async function reproduce(opts: RunnerOptions): Promise<ReproduceResult> {
   opts.signal?.addEventListener("abort", onOuter);
   if (opts.signal?.aborted) controller.abort();
   try {
+    // planned once: the hook's entry checks are the build's (session.check)
+    if (opts.onPlan) await opts.onPlan(await plan(session, session.targets), session);
     const cleaned = await session.store.cleanTemp((key) => session.claims.tokenOnDisk(key));
     if (cleaned > 0) session.log(`removed ${cleaned} unfinished temp dir(s) left by an interrupted run`);
     const ex = executor(session, controller.signal);

@@ -10,9 +10,10 @@ import { codeFileHash } from "./canon.ts";
 import { Claims, type ClaimTiming } from "./claims.ts";
 import { itemId } from "./items.ts";
 import { type Progress, progress as terminalProgress } from "../core/progress.ts";
+import type { PlanItem } from "./plan.ts";
 import type { RemoteExecutor } from "./executors/remote.ts";
 import type { InputRef, Item, Params, ParamSchema, Profiles, Stage } from "./stage.ts";
-import { type FileRecord, filesDigest, listFiles, openStore, type Store } from "./store.ts";
+import { type CheckResult, type FileRecord, filesDigest, listFiles, openStore, type Store } from "./store.ts";
 
 export interface RunnerOptions {
   stages: readonly Stage[];
@@ -60,6 +61,11 @@ export interface RunnerOptions {
   claimTiming?: Partial<ClaimTiming>;
   /** build items elsewhere (`--executor slurm`, pipeline/executors/slurm.ts); `jobs` bounds jobs in flight */
   remote?: RemoteExecutor;
+  /**
+   * reproduce: called with the plan of every target and input before anything is built (the CLI
+   * prints its cost plan); the entry checks it made are reused by the build, not redone.
+   */
+  onPlan?: (items: PlanItem[], session: Session) => Promise<void> | void;
 }
 
 export interface Node {
@@ -82,6 +88,12 @@ export interface Session {
   /** stages whose items --force rebuilds */
   forced: Set<string>;
   code(stage: Stage): Promise<Record<string, string>>;
+  /**
+   * The store's check of a key (with the run's verify flag), once per key per session: planning
+   * and building share it. A builder re-checks under its claim, and records what it committed.
+   */
+  check(key: string): Promise<CheckResult>;
+  checked: Map<string, Promise<CheckResult>>;
   inputs(node: Node): Node[];
   declared(stage: Stage): Params;
 }
@@ -155,12 +167,14 @@ export function openSession(opts: RunnerOptions): Session {
   };
   const inputsMemo = new Map<string, Node[]>();
   const log = opts.log ?? defaultLog;
+  const store = openStore(opts.cacheDir);
+  const checked = new Map<string, Promise<CheckResult>>();
 
   return {
     opts,
     dag,
     params,
-    store: openStore(opts.cacheDir),
+    store,
     claims: new Claims(opts.cacheDir, { warn: log, timing: opts.claimTiming }),
     log,
     progress: opts.progress ?? ((label, total) => terminalProgress(label, total)),
@@ -171,6 +185,12 @@ export function openSession(opts: RunnerOptions): Session {
       for (const path of stage.code) out[path] = await hashCode(stage, path);
       return out;
     },
+    check(key) {
+      let p = checked.get(key);
+      if (!p) checked.set(key, p = store.check(key, opts.verify ?? false));
+      return p;
+    },
+    checked,
     inputs(node) {
       let out = inputsMemo.get(node.id);
       if (out) return out;

@@ -5,8 +5,7 @@
  * Every numeric param has its bounds here (min/max inclusive, gt/lt exclusive; checked by
  * pipeline/config.ts before anything runs, and tests/pipeline_config_test.ts makes sure none lacks them).
  */
-import type { Item, Params, ParamSchema, Profiles } from "../pipeline/stage.ts";
-import type { CostModel } from "../pipeline/cost.ts";
+import type { ParamSchema, Profiles } from "../pipeline/stage.ts";
 import type { TrainOptions } from "../kernels/agent/train.ts";
 import { DEVICES } from "../kernels/device.ts";
 import { SRM_STATES, type SrmState } from "../kernels/srm/input.ts";
@@ -247,47 +246,3 @@ export const STAGE_RESOURCES: Record<string, Partial<StageResources>> = {
 export function stageResources(stage: string): StageResources {
   return { ...DEFAULT_RESOURCES, ...STAGE_RESOURCES[stage] };
 }
-
-/**
- * Test images per task assumed by the cost model when testCount = 0 (the whole test split, whose
- * size the plan cannot know before preprocess has run; the paper's splits range from a few
- * hundred images to several thousand).
- */
-export const ASSUMED_TEST_IMAGES = 500;
-
-/**
- * `deno task plan`'s cost model (pipeline/cost.ts): work units of one item, and seconds per
- * unit until the cache holds entries of the stage (then a fit on them replaces these). The
- * defaults were measured on this project's 2-core CPU machine with the weight-free segmenter:
- * train-agent from `deno task bench --only agent` ("trainAgent glass quick (E = 10, 50 images,
- * K = 20), measured": 111 s, issue 13); the others from the quick offline run's item times
- * (README: evaluate 867 s over 123 items of 100 images × T 15; persam 45 s over 48 items of 100
- * images; preprocess and embed-cache 15 s over 16 tasks of 150 images; the study stages and the
- * report a few seconds). A real SAM is slower: run a smoke or quick profile once and the cache's
- * own entries take over. clip-maps has no measured default (no CLIP weights here).
- */
-export const STAGE_COST: Record<string, { units(item: Item, p: Params): number; perUnit?: number }> = {
-  "preprocess": { units: (_i, p) => images(p), perUnit: 15 / 16 / 150 },
-  "embed-cache": { units: (_i, p) => images(p), perUnit: 15 / 16 / 150 },
-  "clip-maps": { units: (_i, p) => images(p) },
-  "train-agent": {
-    units: (i, p) => Number(i.shots ?? p.trainCount) * Number(i.T ?? p.T) * Number(i.E ?? p.E),
-    perUnit: 111 / (50 * 15 * 10),
-  },
-  "evaluate": { units: (i, p) => testImages(p) * Number(i.T ?? p.T), perUnit: 867 / 123 / (100 * 15) },
-  "persam": { units: (_i, p) => testImages(p), perUnit: 45 / 48 / 100 },
-};
-
-function testImages(p: Params): number {
-  return Number(p.testCount) > 0 ? Number(p.testCount) : ASSUMED_TEST_IMAGES;
-}
-function images(p: Params): number {
-  return Number(p.trainCount) + testImages(p);
-}
-
-/** STAGE_COST and the resources table as pipeline/cost.ts's model; other stages: 1 s per item. */
-export const COST_MODEL: CostModel = {
-  units: (stage, item, params) => STAGE_COST[stage]?.units(item, params) ?? 1,
-  defaultSecondsPerUnit: (stage) => STAGE_COST[stage] ? STAGE_COST[stage].perUnit : 1,
-  gpu: (stage) => stageResources(stage).gpu,
-};

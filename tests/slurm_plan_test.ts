@@ -1,7 +1,9 @@
 /** `deno task plan` (pipeline/cost.ts): list schedule, critical path, calibration from entries. */
 import { join } from "node:path";
-import { assertEquals, assertMatch } from "./pipeline_assert.ts";
-import { calibrate, criticalPath, fitCost, type ItemCost, schedule } from "../pipeline/cost.ts";
+import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
+import { calibrate, fitCost, writeCalibration } from "../pipeline/calibration.ts";
+import { criticalPath, type ItemCost, schedule } from "../pipeline/cost.ts";
+import { newestRun, readRunRecords } from "../pipeline/runs.ts";
 import type { EntryMeta } from "../pipeline/store.ts";
 
 const item = (id: string, seconds: number, inputs: string[] = [], o: Partial<ItemCost> = {}): ItemCost => ({
@@ -45,55 +47,121 @@ Deno.test("plan: GPU items wait for one of --gpus GPUs; cached items take no tim
   assertEquals(criticalPath(cached), { seconds: 5, chain: ["b"] });
 });
 
-Deno.test("plan: a stage's cost is fitted on its entries: start-up + per unit, both ≥ 0", () => {
+Deno.test("plan: a stage's cost is fitted on its entries: start-up + per unit, both ≥ 0", async () => {
   const pts = (...xs: [number, number][]) => xs.map(([units, wall]) => ({ units, wall }));
   assertEquals(fitCost(pts([10, 25], [20, 45], [30, 65])), { fixed: 5, perUnit: 2, n: 3 });
   // one unit count: no start-up part can be told apart, the median rate
   assertEquals(fitCost(pts([10, 20], [10, 40], [10, 30])), { fixed: 0, perUnit: 3, n: 3 });
+  // ... unless a prior (the bench's or the default's) brings one: kept, the rest per unit
+  assertEquals(fitCost(pts([10, 20], [10, 40], [10, 30]), { fixed: 5 }), { fixed: 5, perUnit: 2.5, n: 3 });
+  // a prior start-up above the fastest item is cut to it (no item is faster than its start-up)
+  assertEquals(fitCost(pts([10, 20], [10, 40], [10, 30]), { fixed: 30 }), { fixed: 20, perUnit: 1, n: 3 });
   // slower for fewer units: a constant
   assertEquals(fitCost(pts([10, 50], [20, 40])), { fixed: 45, perUnit: 0, n: 2 });
   // the fitted line would start below 0: through the origin (Σuw / Σu²)
   assertEquals(fitCost(pts([10, 10], [20, 40], [30, 90])), { fixed: 0, perUnit: 3600 / 1400, n: 3 });
-  const meta = (stage: string, wallSeconds: number, E: number) =>
-    ({ stage, item: {}, config: { E }, wallSeconds }) as unknown as EntryMeta;
+  const meta = (stage: string, wallSeconds: number, E: number, seg = "a") =>
+    ({ stage, item: {}, config: { E, seg }, wallSeconds }) as unknown as EntryMeta;
   const model = {
     units: (_s: string, _i: unknown, p: { E?: unknown }) => Number(p.E),
-    defaultSecondsPerUnit: () => 1,
-    gpu: () => false,
+    costClass: (p: { seg?: unknown }) => `seg=${p.seg}`,
   };
-  const cal = calibrate([meta("t", 25, 10), meta("t", 45, 20), meta("u", 5, 1)], model);
+  // entries of another cost class (segmenter b: 10× slower) are not fitted with class a's
+  const entries = [meta("t", 25, 10), meta("t", 45, 20), meta("u", 5, 1), meta("t", 250, 10, "b")];
+  const cal = await calibrate(entries, model, "seg=a");
   assertEquals(cal.get("t"), { fixed: 5, perUnit: 2, n: 2 });
   assertEquals(cal.get("u"), { fixed: 0, perUnit: 5, n: 1 });
+  assertEquals((await calibrate(entries, model, "seg=b")).get("t"), { fixed: 0, perUnit: 25, n: 1 });
+  assertEquals((await calibrate(entries, model, "seg=a", () => ({ fixed: 2 }))).get("u"), {
+    fixed: 2,
+    perUnit: 3,
+    n: 1,
+  });
 });
 
 const TOY_CLI = new URL("./fixtures/slurm/toy_cli.ts", import.meta.url).pathname;
 
-Deno.test("plan cli: before a run the model's estimates; after it the entries' wall times and nothing to build", async () => {
+async function toy(root: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", TOY_CLI, root, ...args],
+    env: { ALIGNSAM_CACHE: join(root, "cache"), NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("plan cli: an item's cost from its entry, else this cache's entries, else the bench calibration, else the defaults", async () => {
   const root = await Deno.makeTempDir({ prefix: "alignsam-plan-" });
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", TOY_CLI, root, ...args],
-      env: { ALIGNSAM_CACHE: join(root, "cache"), NO_COLOR: "1" },
-    }).output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  };
+  const run = (...args: string[]) => toy(root, ...args);
   const before = await run("plan", "--workers", "2", "--gpus", "1");
   assertEquals(before.code, 0, before.stderr);
-  assertMatch(before.stdout, /\ndouble +2 +2 +2 s +0\.00 GPU +the app's default cost model\n/);
-  assertMatch(before.stdout, /\nsum +1 +1 +0 s +0\.00 +NO ESTIMATE/);
+  assertMatch(before.stdout, /\ndouble +2 +2 +2 s +0 s +0\.00 GPU +the app's built-in defaults\n/);
+  assertMatch(before.stdout, /\nsum +1 +1 +0 s +- +0\.00 +NO ESTIMATE/);
+  assertMatch(
+    before.stdout,
+    /bench calibration: none in this cache \(deno task bench --only plan writes one\)/,
+  );
   // sources 2 s on two slots, then the doubles one after another on the one GPU
   assertMatch(before.stdout, /wall on 2 worker\(s\), 1 GPU\(s\): 6 s\n?$/);
+  // a bench calibration (the toy app has one cost class, "") replaces the defaults: 3 + 2 × 1 unit
+  const stages = { double: { fixed: 3, perUnit: 2, n: 4 }, sum: { fixed: 1, perUnit: 0, n: 1 } };
+  const machine = { host: "benchhost", os: "linux-x86_64", cpus: 2, memGiB: 24, deno: "2", load1: 1.5 };
+  await writeCalibration(join(root, "cache"), "", {
+    measured: "2026-12-01T10:00:00Z",
+    machine,
+    how: "by hand",
+    stages,
+  });
+  const bench = await run("plan");
+  assertMatch(bench.stdout, /\ndouble +2 +2 +5 s +3 s +0\.00 +the bench calibration\n/);
+  assertMatch(bench.stdout, /\nsum +1 +1 +1 s +1 s +0\.00 +the bench calibration\n/);
+  assertMatch(bench.stdout, /\nsource +2 +2 +2 s +0 s +0\.00 +the app's built-in defaults\n/);
+  assertMatch(
+    bench.stdout,
+    /bench calibration: 2026-12-01 10:00 UTC on benchhost \(2 CPUs, load 1\.5\): by hand/,
+  );
   const built = await run("reproduce");
   assertEquals(built.code, 0, built.stderr);
   const after = await run("plan", "--workers", "2");
-  assertMatch(after.stdout, /\ndouble +2 +0 +- +0\.00 +cached entries' wall times\n/);
+  assertMatch(after.stdout, /\ndouble +2 +0 +- +- +0\.00 +cached entries' wall times\n/);
   assertMatch(after.stdout, /total: 5 item\(s\), 0 to build/);
-  // another E: the doubles are to build again, at the median of this cache's double entries
+  // another E: the doubles are to build again, fitted on this cache's double entries (over the bench's)
   const other = await run("plan", "--set", "E=7");
   assertMatch(other.stdout, /\ndouble +2 +2 .*this cache's entries of the stage \(2\)\n/);
   const bad = await run("plan", "--gpus", "3");
   assertEquals(bad.code, 2);
   assertEquals(bad.stderr.trim(), "error: --gpus 3 exceeds --workers 1");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reproduce records its plan's estimate beside the measured wall time, and says both", async () => {
+  const root = await Deno.makeTempDir({ prefix: "alignsam-runs-" });
+  const cache = join(root, "cache");
+  const first = await toy(root, "reproduce", "--jobs", "2");
+  assertEquals(first.code, 0, first.stderr);
+  assertMatch(first.stderr, /\ntook \d+ s; plan said 4 s \([−+]\d+%\)\n/);
+  const [rec] = await readRunRecords(cache);
+  assertEquals([rec.profile, rec.executor, rec.workers, rec.ok, rec.built, rec.cached], [
+    "base",
+    "local",
+    2,
+    true,
+    5,
+    0,
+  ]);
+  // sources 2 s on two slots, the doubles 2 s on two, the sum has no model: 4 s (no GPU slot in a run)
+  assertEquals(rec.estimateSeconds, 4);
+  assertEquals(rec.estimateFrom, { source: "default", double: "default", sum: "none" });
+  assert(rec.measuredSeconds > 0 && rec.measuredSeconds < 120, String(rec.measuredSeconds));
+  assertMatch(rec.paramsDigest, /^[0-9a-f]{64}$/);
+  assertEquals(rec.machine.cpus, navigator.hardwareConcurrency);
+  // a no-op rerun is recorded too, but it is not the profile's newest full run
+  const again = await toy(root, "reproduce");
+  assertEquals(again.code, 0, again.stderr);
+  const all = await readRunRecords(cache);
+  assertEquals(all.map((r) => r.built), [5, 0]);
+  assertEquals(all[1].paramsDigest, rec.paramsDigest);
+  assertEquals((await newestRun(cache, "base"))?.path, rec.path);
+  assertEquals(await newestRun(cache, "quick"), undefined);
   await Deno.remove(root, { recursive: true });
 });
