@@ -3,7 +3,8 @@
  * - smoke: `reproduce --profile smoke --jobs 2` into a fresh cache (holding a copy of this
  *   checkout's calibration file, so the plan it prints is the one `deno task plan` would show);
  *   value = measured wall time / the plan's estimate (from the run record it wrote).
- * - calibration: each stage's start-up and per-unit cost fitted on that run's entries, written to
+ * - calibration: each stage's start-up and per-unit cost fitted on that run's entries and a
+ *   smaller smoke's (SMALL: two sizes per stage tell start-up from per unit), written to
  *   this checkout's cache (`<cache>/calibration.json`, under the segmenter's cost class) with the
  *   machine and date, where `plan` reads it. One row per stage.
  * - quick: too long to run here (an hour or more), so the newest full `reproduce --profile quick`
@@ -54,8 +55,14 @@ export function runRow(rec: RunRecord | undefined, profile: string, what: string
   };
 }
 
+/**
+ * A second, smaller smoke (4 training and 4 test images per task) after the first: every
+ * image-counting stage then has items at two sizes, so the fit tells start-up from per-unit cost.
+ */
+const SMALL = ["--set", "trainCount=4", "--set", "testCount=4"];
+
 /** reproduce --profile smoke --jobs 2 into `cache`; its wall time from outside, and its run record. */
-async function smokeRun(cache: string): Promise<{ wall: number; rec: RunRecord }> {
+async function smokeRun(cache: string, extra: string[] = []): Promise<{ wall: number; rec: RunRecord }> {
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -69,6 +76,7 @@ async function smokeRun(cache: string): Promise<{ wall: number; rec: RunRecord }
       "smoke",
       "--jobs",
       String(JOBS),
+      ...extra,
     ],
     env: { ALIGNSAM_CACHE: cache, NO_COLOR: "1" },
     stdout: "piped",
@@ -140,7 +148,9 @@ export async function bench(): Promise<BenchRow[]> {
       }`,
       "",
     );
-    const how = `deno task bench --only plan: reproduce --profile smoke --jobs ${JOBS}, fresh cache`;
+    await smokeRun(fresh, SMALL);
+    const how = `deno task bench --only plan: reproduce --profile smoke --jobs ${JOBS}, fresh cache, ` +
+      `then again with ${SMALL.filter((a) => a !== "--set").join(" ")}`;
     const calRows = await writeCalibrationRows(fresh, cache, how);
     const quickRec = await newestRun(cache, "quick");
     const quick = runRow(

@@ -35,25 +35,28 @@ export const STAGE_UNITS: Record<string, (item: Item, p: Params) => number> = {
 
 /**
  * Built-in cost of one item (seconds: `fixed` start-up + `perUnit` × units), the fallback when
- * neither this cache nor the bench has measured the stage. `fixed` is what an item costs
- * before its first unit (worker message, stage module, tf/onnx init, segmenter load, reading its
- * inputs). Measured on this project's 2-core CPU machine with the stand-in segmenter
- * (the smoke profile's `offline` here), `deno task reproduce --profile smoke --jobs 2` on a fresh
- * cache, fitted (pipeline/calibration.ts fitCost) on its entries' wall times; the machine was
- * also running other work (load average ~6), so they are pessimistic. clip-maps has no
- * measurement (no CLIP weights here): its row assumes the embed-cache rate, a guess.
+ * neither this cache nor the bench has measured the stage. `fixed` is what an item costs before
+ * its first unit (worker message, stage module, tf/onnx init, segmenter load, reading inputs).
+ * Measured 2026-12-02 on this project's 2-core CPU machine with the stand-in segmenter (smoke's
+ * `offline` here), as `deno task bench --only plan` does: `reproduce --profile smoke --jobs 2` on
+ * a fresh cache (8.9 min), then again with `--set trainCount=4 --set testCount=4`, and fitCost on
+ * the 227 entries. The machine also ran other work (load average 6–10 on 2 cores), so they are
+ * pessimistic. Where the fit could not split the two terms: preprocess did not grow with images
+ * under that load (all start-up), embed-cache's line went through the origin (all per unit),
+ * and the study stages and the report count one unit per item (their mean item time is start-up).
+ * clip-maps has no measurement (no CLIP weights here): embed-cache's rate, a guess.
  */
 export const DEFAULT_COST: Record<string, { fixed: number; perUnit: number }> = {
-  "preprocess": { fixed: 0, perUnit: 0 },
-  "embed-cache": { fixed: 0, perUnit: 0 },
-  "clip-maps": { fixed: 0, perUnit: 0 },
-  "train-agent": { fixed: 0, perUnit: 0 },
-  "evaluate": { fixed: 0, perUnit: 0 },
-  "persam": { fixed: 0, perUnit: 0 },
-  "baselines": { fixed: 0, perUnit: 0 },
-  "ablate": { fixed: 0, perUnit: 0 },
-  "sweep": { fixed: 0, perUnit: 0 },
-  "report": { fixed: 0, perUnit: 0 },
+  "preprocess": { fixed: 1.1, perUnit: 0 },
+  "embed-cache": { fixed: 0, perUnit: 0.16 },
+  "clip-maps": { fixed: 0, perUnit: 0.16 },
+  "train-agent": { fixed: 3.4, perUnit: 0.048 },
+  "evaluate": { fixed: 0.7, perUnit: 0.031 },
+  "persam": { fixed: 1.2, perUnit: 0.05 },
+  "baselines": { fixed: 0.08, perUnit: 0 },
+  "ablate": { fixed: 0.03, perUnit: 0 },
+  "sweep": { fixed: 0.09, perUnit: 0 },
+  "report": { fixed: 10.5, perUnit: 0 },
 };
 
 const resolved = new Map<string, Promise<string>>();
@@ -72,6 +75,7 @@ export function segmenterClass(params: Params): Promise<string> {
 
 export const COST_MODEL: CostModel = {
   units: (stage, item, params) => STAGE_UNITS[stage]?.(item, params) ?? 1,
+  // a stage added without a measurement: 1 s per item, a placeholder the first run replaces
   defaultCost: (stage) => DEFAULT_COST[stage] ?? { fixed: 1, perUnit: 0 },
   gpu: (stage) => stageResources(stage).gpu,
   costClass: segmenterClass,
