@@ -57,7 +57,7 @@ export async function planMain(a: ParsedArgs, opts: RunnerOptions, model: CostMo
  * prints "took …; plan said … (±n%)".
  */
 export function runPlanner(opts: RunnerOptions, model: CostModel, t0 = performance.now()) {
-  const started = new Date();
+  const started = new Date(Date.now() - (performance.now() - t0));
   let estimate: CostPlan | undefined;
   let paramsDigest = "";
   const workers = Math.max(1, opts.jobs ?? 1);
@@ -69,7 +69,7 @@ export function runPlanner(opts: RunnerOptions, model: CostModel, t0 = performan
       console.error(`estimated ${formatDuration(estimate.wall)} (deno task plan --help for the model):`);
       console.error(formatCostPlan(estimate));
     },
-    /** After the run (ok or not); nothing when it failed before planning. */
+    /** After the run (ok or not; never throws); nothing when it failed before planning. */
     async finish(res: { ran: string[]; fresh: string[] } | undefined): Promise<RunRecord | undefined> {
       if (!estimate) return undefined;
       const rec: RunRecord = {
@@ -89,8 +89,11 @@ export function runPlanner(opts: RunnerOptions, model: CostModel, t0 = performan
         finished: new Date().toISOString(),
         machine: machineFacts(),
       };
-      await writeRunRecord(opts.cacheDir, rec);
       console.error(runLine(rec, formatDuration));
+      // bookkeeping: a cache that refuses the record must not hide the run's own outcome
+      await writeRunRecord(opts.cacheDir, rec).catch((e) =>
+        console.error(`warning: run record not written: ${(e as Error).message}`)
+      );
       return rec;
     },
   };

@@ -165,3 +165,24 @@ Deno.test("reproduce records its plan's estimate beside the measured wall time, 
   assertEquals(await newestRun(cache, "quick"), undefined);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("alignsam's cost model: every stage has a built-in cost; measurements are keyed by the resolved segmenter", async () => {
+  const { COST_MODEL, DEFAULT_COST, segmenterClass } = await import("../stages/cost.ts");
+  const { STAGES } = await import("../stages/mod.ts");
+  for (const s of STAGES) {
+    const c = DEFAULT_COST[s.name];
+    assert(
+      c && c.fixed >= 0 && c.perUnit >= 0 && c.fixed + c.perUnit > 0,
+      `stage ${s.name}: ${JSON.stringify(c)}`,
+    );
+  }
+  assertEquals(await segmenterClass({ segmenter: "weight-free" }), "segmenter=weight-free");
+  assertEquals(await segmenterClass({ segmenter: "sam-vit-h" }), "segmenter=sam-vit-h");
+  // "offline" is priced as what it runs here: the stand-in or weight-free, never "offline"
+  assertMatch(await segmenterClass({ segmenter: "offline" }), /^segmenter=(standin|weight-free)$/);
+  // training units: shots (k-shot items) or trainCount, × T × E, the item's own T and E first
+  const p = { trainCount: 50, testCount: 0, T: 15, E: 50 };
+  assertEquals(COST_MODEL.units("train-agent", { T: 5 }, p), 50 * 5 * 50);
+  assertEquals(COST_MODEL.units("train-agent", { shots: 5 }, p), 5 * 15 * 50);
+  assertEquals(COST_MODEL.units("evaluate", {}, p), 500 * 15, "testCount 0: the assumed 500 test images");
+});
