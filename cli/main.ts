@@ -75,8 +75,10 @@ interface Command {
   main(a: ParsedArgs): Promise<number | void>;
 }
 
-function commands(app: App): Record<string, Command> {
+/** `argv`: the command line being run, which the published report names. */
+function commands(app: App, argv: readonly string[]): Record<string, Command> {
   const { stages, schema, profiles, defaultProfile, root } = app;
+  const commandLine = `deno task ${argv.join(" ")}`;
   const stageNames = () => stages.map((s) => s.name).join(", ") || "none registered";
   const profileOf = (a: ParsedArgs) => (a.values.profile as string | undefined) ?? defaultProfile;
   const overridesOf = (a: ParsedArgs): Params => {
@@ -191,7 +193,11 @@ function commands(app: App): Record<string, Command> {
           res = await reproduce({ ...opts, onPlan: planner?.onPlan });
           if (!opts.dryRun && res.entries && hasReport()) {
             const dir = Object.entries(res.entries).find(([id]) => id.startsWith(REPORT_STAGE))?.[1];
-            if (dir) console.log(`report: ${await publishEntry(dir, join(root, "out", "report.html"))}`);
+            if (dir) {
+              console.log(
+                `report: ${await publishEntry(dir, join(root, "out", "report.html"), commandLine)}`,
+              );
+            }
           }
           summarise(res);
         } finally {
@@ -265,7 +271,7 @@ function commands(app: App): Record<string, Command> {
         if (a.values["dry-run"]) return;
         const dir = Object.values(res.entries)[0];
         const out = resolve((a.values.out as string | undefined) ?? join(root, "out", "report.html"));
-        console.log(`report: ${await publishEntry(dir, out)}`);
+        console.log(`report: ${await publishEntry(dir, out, commandLine)}`);
       },
     },
     plan: {
@@ -335,7 +341,7 @@ function usage(cmds: Record<string, Command>): string {
 
 /** Run one command line against `app`; returns the exit code (errors are thrown, see runMain). */
 export async function cli(args: string[], app: App = APP): Promise<number | void> {
-  const cmds = commands(app);
+  const cmds = commands(app, args);
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(usage(cmds));

@@ -50,6 +50,20 @@ export interface TraceInput {
   }[];
 }
 
+/**
+ * What differs from run to run for the same results: the command, the build time, each item's
+ * wall time. Never part of the report stage's entry (its files are hashed, issue 13 point 3):
+ * added to report.html where it is published (cli/publish.ts, reports/html.ts withProvenance).
+ */
+export interface RunProvenance {
+  /** the command that published the page */
+  command: string;
+  /** ISO time the report entry was built */
+  createdAt: string;
+  /** each input item's wall time as its entry recorded it */
+  stageTimes: { stage: string; item: string; seconds: number }[];
+}
+
 export interface ReportInput {
   run: {
     profile: string;
@@ -67,10 +81,6 @@ export interface ReportInput {
     trainImages?: Record<string, number>;
     /** the resolved config; T, E and trainCount pick the "Ours" rows (see tables/select.ts) */
     config: Record<string, unknown>;
-    stageTimes: { stage: string; item: string; seconds: number }[];
-    /** ISO time */
-    createdAt: string;
-    command: string;
     /** optional: the DAG as text (`deno task dag`), shown in a <pre> */
     dag?: string;
   };

@@ -3,7 +3,7 @@
  * inline script that renders the pre-compiled Vega specs with the inlined vega runtime. A CSP
  * meta tag forbids every network fetch, so a report that opens from disk is really offline.
  */
-import type { ReportInput } from "./data.ts";
+import type { ReportInput, RunProvenance } from "./data.ts";
 import type { ReportFigure } from "./figures/charts.ts";
 import { allCells, cellText, columnLabel, type ReportTable } from "./tables/model.ts";
 import { type ClaimRow, type claimSummary, columnMetric, paperPair } from "./claims.ts";
@@ -45,9 +45,9 @@ function kvTable(rows: [string, string][]): string {
 }
 
 /** Wall time per stage (sum over its items), with the items in a <details>. */
-function stageTimes(input: ReportInput): string {
+function stageTimes(p: RunProvenance): string {
   const by = new Map<string, { s: number; n: number }>();
-  for (const t of input.run.stageTimes) {
+  for (const t of p.stageTimes) {
     const e = by.get(t.stage) ?? { s: 0, n: 0 };
     by.set(t.stage, { s: e.s + t.seconds, n: e.n + 1 });
   }
@@ -55,7 +55,7 @@ function stageTimes(input: ReportInput): string {
   const rows = [...by].map(([st, e]) =>
     `<tr><td>${esc(st)}</td><td>${e.n}</td><td>${e.s.toFixed(1)}</td></tr>`
   );
-  const items = input.run.stageTimes.map((t) =>
+  const items = p.stageTimes.map((t) =>
     `<tr><td>${esc(t.stage)}</td><td>${esc(t.item)}</td><td>${t.seconds.toFixed(2)}</td></tr>`
   );
   return `<table><tr><th>stage</th><th>items</th><th>wall s</th></tr>${rows.join("")}` +
@@ -66,8 +66,37 @@ function stageTimes(input: ReportInput): string {
 }
 
 /**
+ * Where the run's provenance (command, build time, wall times) goes in report.html. The report
+ * stage leaves it empty, so that its entry holds only what the results determine and the SLURM
+ * and local builds of one DAG are byte-identical (issue 13 point 3); publishing fills it in.
+ */
+export const PROVENANCE_SLOT = "<!--alignsam:run-provenance-->";
+
+/** The "Run" section: the command, when the report was built, the wall time per stage. */
+export function provenanceHtml(p: RunProvenance): string {
+  return `<h2 id="times">Run</h2>` + kvTable([
+    ["command", `<code>${esc(p.command)}</code>`],
+    ["created", esc(p.createdAt)],
+  ]) +
+    `<h3>Wall time per stage</h3>` +
+    // each item's own wall time as its entry recorded it; with --jobs N items overlap, so the
+    // run's elapsed time is less than the total
+    `<p>Sum of each item's wall time when it was built (items run side by side with --jobs overlap).</p>` +
+    stageTimes(p);
+}
+
+/** `html` (a page from pageHtml) with its provenance slot filled; the slot must be there once. */
+export function withProvenance(html: string, p: RunProvenance): string {
+  const at = html.indexOf(PROVENANCE_SLOT);
+  if (at < 0 || html.indexOf(PROVENANCE_SLOT, at + 1) >= 0) {
+    throw new Error(`report.html must hold the provenance slot ${PROVENANCE_SLOT} exactly once`);
+  }
+  return html.slice(0, at) + provenanceHtml(p) + html.slice(at + PROVENANCE_SLOT.length);
+}
+
+/**
  * The run header: profile, segmenter (flagged when not SAM), CLIP, data actually read, hashes,
- * times, command; `top` (the claims section) goes right under the title and banner.
+ * and the provenance slot; `top` (the claims section) goes right under the title and banner.
  */
 export function headerHtml(input: ReportInput, top = ""): string {
   const r = input.run;
@@ -102,8 +131,6 @@ export function headerHtml(input: ReportInput, top = ""): string {
     ["segmenter", seg],
     ["CLIP", r.clip ? esc(r.clip) : "none (explicit branch and SCLIP cells need CLIP weights)"],
     ["datasets read", datasets || "—"],
-    ["command", `<code>${esc(r.command)}</code>`],
-    ["created", esc(r.createdAt)],
   ]) +
     `<details><summary>data manifest hashes (${hashes.length})</summary><table>${
       hashes.join("")
@@ -111,11 +138,7 @@ export function headerHtml(input: ReportInput, top = ""): string {
     (skipped
       ? `<details><summary>skipped pairs (${input.skipped.length})</summary><ul>${skipped}</ul></details>`
       : "") +
-    `<h2 id="times">Wall time per stage</h2>` +
-    // each item's own wall time as its entry recorded it; with --jobs N items overlap, so the
-    // run's elapsed time is less than the total
-    `<p>Sum of each item's wall time when it was built (items run side by side with --jobs overlap).</p>` +
-    stageTimes(input) +
+    PROVENANCE_SLOT +
     (r.dag ? `<details><summary>DAG</summary><pre>${esc(r.dag)}</pre></details>` : "");
 }
 

@@ -6,10 +6,10 @@
 import { join } from "node:path";
 import * as vl from "vega-lite";
 import * as vega from "vega";
-import type { ReportInput } from "./data.ts";
+import type { ReportInput, RunProvenance } from "./data.ts";
 import { type ReportFigure, suppFigure2, trainingFigure } from "./figures/charts.ts";
 import { suppFigure1 } from "./figures/fig1.ts";
-import { claimsHtml, figureHtml, headerHtml, pageHtml, tableHtml } from "./html.ts";
+import { claimsHtml, figureHtml, headerHtml, pageHtml, tableHtml, withProvenance } from "./html.ts";
 import { claimRows, claimSummary, claimText, gtCeilingRows } from "./claims.ts";
 import { type ReportTable, tableChartSpec, tableCsv, type VlSpec } from "./tables/model.ts";
 import { suppTable3, suppTable4, suppTable5 } from "./tables/supp.ts";
@@ -64,12 +64,15 @@ async function readVega(): Promise<string> {
 }
 
 /**
- * Write report.html and its CSV/SVG/JSON companions into outDir (created if missing).
- * @example const { html, files } = await publishReport(input, "out/report");
+ * Write report.html and its CSV/SVG/JSON companions into outDir (created if missing). Without
+ * `provenance` (the report stage) the page's provenance slot stays empty, so every file depends
+ * on the results only; publishing the entry fills it (cli/publish.ts).
+ * @example const { html, files } = await publishReport(input, "out/report", provenance);
  */
 export async function publishReport(
   input: ReportInput,
   outDir: string,
+  provenance?: RunProvenance,
 ): Promise<{ html: string; files: string[] }> {
   await Deno.mkdir(outDir, { recursive: true });
   const files: string[] = [];
@@ -106,6 +109,7 @@ export async function publishReport(
     toc.push([f.id, f.id]);
   }
   const html = join(outDir, "report.html");
-  await Deno.writeTextFile(html, pageHtml(sections.join("\n"), await readVega(), specs, toc));
+  const page = pageHtml(sections.join("\n"), await readVega(), specs, toc);
+  await Deno.writeTextFile(html, provenance ? withProvenance(page, provenance) : page);
   return { html, files };
 }

@@ -5,7 +5,7 @@
  */
 import sharp from "sharp";
 import { makeRng } from "../core/rng.ts";
-import type { EvalRow, ReportInput, TraceInput } from "./data.ts";
+import type { EvalRow, ReportInput, RunProvenance, TraceInput } from "./data.ts";
 
 async function png(data: Uint8Array, w: number, h: number, channels: 1 | 3): Promise<Uint8Array> {
   return new Uint8Array(await sharp(data, { raw: { width: w, height: h, channels } }).png().toBuffer());
@@ -57,6 +57,17 @@ export async function syntheticTrace(
 }
 
 /** The synthetic input; `seeds` defaults to [0, 1]. */
+/** Provenance for a synthetic report (made up, like the rest). */
+export const SYNTHETIC_PROVENANCE: RunProvenance = {
+  command: "deno task reproduce --profile synthetic",
+  createdAt: "2026-01-01T00:00:00Z",
+  stageTimes: [
+    { stage: "preprocess", item: "task=blur", seconds: 1.5 },
+    { stage: "train-agent", item: "seed=0,task=blur", seconds: 12.25 },
+    { stage: "train-agent", item: "seed=1,task=blur", seconds: 11.75 },
+  ],
+};
+
 export async function syntheticReportInput(seeds: number[] = [0, 1]): Promise<ReportInput> {
   const rng = makeRng(42);
   const evals: EvalRow[] = [];
@@ -166,13 +177,6 @@ export async function syntheticReportInput(seeds: number[] = [0, 1]): Promise<Re
       },
       trainImages: { blur: 3, glass: 10, saliency: 10 },
       config: { T: 5, E: 2, trainCount: 10, sweepTasks: ["blur"] },
-      stageTimes: [
-        { stage: "preprocess", item: "task=blur", seconds: 1.5 },
-        { stage: "train-agent", item: "task=blur seed=0", seconds: 12.25 },
-        { stage: "train-agent", item: "task=blur seed=1", seconds: 11.75 },
-      ],
-      createdAt: "2026-01-01T00:00:00Z",
-      command: "deno task reproduce --profile synthetic",
       dag: "preprocess → embed-cache → train-agent → evaluate → report",
     },
     evals,

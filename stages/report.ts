@@ -4,9 +4,7 @@
  * CSV per table and an SVG per chart beside it (issue 8; reports/publish.ts).
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import type { InputRef, Item, Params, Stage } from "../pipeline/stage.ts";
-import { ENTRY_META, type EntryMeta } from "../pipeline/store.ts";
 import { itemLabel } from "../pipeline/items.ts";
 import type { ReportInput, TraceInput } from "../reports/data.ts";
 import { publishReport } from "../reports/publish.ts";
@@ -75,10 +73,6 @@ function reportInputs(params: Params): InputRef[] {
   return refs;
 }
 
-async function entryMeta(dir: string): Promise<EntryMeta> {
-  return JSON.parse(await Deno.readTextFile(join(dir, ENTRY_META))) as EntryMeta;
-}
-
 export const reportStage: Stage = {
   name: "report",
   doc: "the self-contained HTML report: supp. Tables 3–5, Figs. 1–2, main Tables 2–5 beside the paper",
@@ -113,10 +107,8 @@ export const reportStage: Stage = {
         metrics: Object.fromEntries(TASKS.map((t) => [t.id, t.metrics])),
         trainImages: {},
         config: { ...p },
-        stageTimes: [],
-        createdAt: new Date().toISOString(),
-        // a SLURM job (cli/executor.ts build-item) names the command the user ran
-        command: Deno.env.get("ALIGNSAM_COMMAND") ?? `deno task ${Deno.args.join(" ")}`,
+        // no command, time or wall times here: they are added where the entry is published
+        // (cli/publish.ts), so that this entry is the same wherever and whenever it is built
       },
       evals: [],
       persam: [],
@@ -130,8 +122,6 @@ export const reportStage: Stage = {
     const curves = new Set(trainItems(p).map(itemLabel));
     for (const [i, { ref, dir }] of ctx.inputs.entries()) {
       ctx.progress(i, ctx.inputs.length, "gathering results");
-      const meta = await entryMeta(dir);
-      input.run.stageTimes.push({ stage: ref.stage, item: itemLabel(ref.item), seconds: meta.wallSeconds });
       const task = String(ref.item.task);
       if (ref.stage === "preprocess") {
         const m = await readPreprocessManifest(dir);

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { basename } from "node:path";
 import { publishReport } from "../reports/publish.ts";
 import type { ReportInput } from "../reports/data.ts";
-import { syntheticReportInput } from "../reports/synthetic.ts";
+import { SYNTHETIC_PROVENANCE, syntheticReportInput } from "../reports/synthetic.ts";
+import { listFiles } from "../pipeline/store.ts";
+import { PROVENANCE_SLOT } from "../reports/html.ts";
 
 const TABLES = ["supp-3", "supp-4", "supp-5", "main-2", "main-3", "main-4", "main-5"];
 
@@ -16,9 +18,6 @@ Deno.test("an empty run still publishes every table with reasons, never blanks, 
       datasets: {},
       dataHashes: {},
       config: {},
-      stageTimes: [],
-      createdAt: "2026-01-01T00:00:00Z",
-      command: "deno task report",
     },
     evals: [],
     persam: [],
@@ -61,4 +60,26 @@ Deno.test("the page fetches nothing: no external src/href, a CSP that forbids co
   const csv = await Deno.readTextFile(files.find((f) => basename(f) === "supp-3.csv")!);
   assert.match(csv, /supp-3,RL\+SCLIP,voc-bottle:iou,bottle IoU,iou,,,0,,45\.64,,needs CLIP weights,/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("publishReport: the same input gives byte-identical files, later and elsewhere; provenance only when given", async () => {
+  const input = await syntheticReportInput();
+  const a = await Deno.makeTempDir(), b = await Deno.makeTempDir(), c = await Deno.makeTempDir();
+  await publishReport(input, a);
+  await new Promise((r) => setTimeout(r, 1100)); // a clock read anywhere would now differ
+  await publishReport(input, b);
+  const files = await listFiles(a);
+  assert.deepEqual(await listFiles(b), files);
+  for (const f of files) {
+    assert.deepEqual(await Deno.readFile(`${b}/${f}`), await Deno.readFile(`${a}/${f}`), f);
+  }
+  const bare = await Deno.readTextFile(`${a}/report.html`);
+  assert.equal(bare.split(PROVENANCE_SLOT).length, 2, "one empty provenance slot");
+  assert.ok(!bare.includes(SYNTHETIC_PROVENANCE.command));
+  await publishReport(input, c, SYNTHETIC_PROVENANCE);
+  const full = await Deno.readTextFile(`${c}/report.html`);
+  assert.ok(!full.includes(PROVENANCE_SLOT));
+  assert.ok(full.includes(`<code>${SYNTHETIC_PROVENANCE.command}</code>`));
+  assert.match(full, /<td>train-agent<\/td><td>2<\/td><td>24\.0<\/td>/); // 12.25 + 11.75 over 2 items
+  for (const d of [a, b, c]) await Deno.remove(d, { recursive: true });
 });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { publishReport } from "../reports/publish.ts";
-import { syntheticReportInput } from "../reports/synthetic.ts";
+import { SYNTHETIC_PROVENANCE, syntheticReportInput } from "../reports/synthetic.ts";
 
 const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 const hasChromium = (() => {
@@ -28,7 +28,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "alignsam-report-" });
-    const { html } = await publishReport(await syntheticReportInput(), dir);
+    const { html } = await publishReport(await syntheticReportInput(), dir, SYNTHETIC_PROVENANCE);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -131,9 +131,6 @@ function tinyInput(): ReportInput {
       datasets: {},
       dataHashes: {},
       config: { T: 15, E: 50 },
-      stageTimes: [],
-      createdAt: "",
-      command: "",
     },
     evals: [
       row("blur", "rl", 0, { miou: 0.5, fr: 0.6 }),
