@@ -14,9 +14,6 @@ import type { FlagSpec, ParsedArgs } from "./args.ts";
 
 export const EXECUTORS = ["local", "slurm"] as const;
 
-/** The command line a run was started with, when a job runs on its behalf (stages/report.ts). */
-export const COMMAND_ENV = "ALIGNSAM_COMMAND";
-
 /** What one stage's jobs ask for; `gpu` becomes `--gres` (stages/config.ts has alignsam's table). */
 export interface JobResources {
   cpus: number;
@@ -96,9 +93,6 @@ export function remoteOf(a: ParsedArgs, app: JobApp, opts: RunnerOptions): Remot
     JSON.stringify(opts.overrides ?? {}),
     "--cache",
     opts.cacheDir,
-    // the report's provenance names the command the user ran, not the job's
-    "--command",
-    Deno.env.get(COMMAND_ENV) ?? `deno task ${Deno.args.join(" ")}`,
     // also exported by sbatch, but explicit survives --slurm-args '--export=NONE'
     ...env("ALIGNSAM_DATA", "--data"),
     ...env("ALIGNSAM_MODELS", "--models"),
@@ -119,7 +113,6 @@ export const BUILD_ITEM_FLAGS: Record<string, FlagSpec> = {
   profile: { type: "string", doc: "profile" },
   overrides: { type: "string", doc: "the coordinator's resolved overrides as JSON" },
   cache: { type: "string", doc: "the shared cache directory" },
-  command: { type: "string", doc: "the coordinator's command line (sets ALIGNSAM_COMMAND, for the report)" },
   data: { type: "string", doc: "data root (sets ALIGNSAM_DATA)" },
   models: { type: "string", doc: "model weights folder (sets ALIGNSAM_MODELS)" },
   force: { type: "boolean", doc: "rebuild even if an entry with the key exists" },
@@ -163,7 +156,6 @@ export async function buildItemMain(
     : json<Params>(a, "overrides", isObject, "an object");
   if (a.values.data !== undefined) Deno.env.set("ALIGNSAM_DATA", resolve(a.values.data as string));
   if (a.values.models !== undefined) Deno.env.set("ALIGNSAM_MODELS", resolve(a.values.models as string));
-  if (a.values.command !== undefined) Deno.env.set(COMMAND_ENV, a.values.command as string);
   // scancel sends SIGTERM: stop the stage, discard its temp output, exit 130
   const ac = new AbortController();
   const stop = () => ac.abort();
