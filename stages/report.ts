@@ -7,7 +7,6 @@ import { createHash } from "node:crypto";
 import type { InputRef, Item, Params, Stage } from "../pipeline/stage.ts";
 import { itemLabel } from "../pipeline/items.ts";
 import type { ReportInput, TraceInput } from "../reports/data.ts";
-import { publishReport } from "../reports/publish.ts";
 import { evalRowOf, traceInputOf } from "../reports/from_stages.ts";
 import { sharedSegmenter } from "../kernels/sam/factory.ts";
 import { TASKS } from "../data/tasks.ts";
@@ -160,6 +159,9 @@ export const reportStage: Stage = {
       }
     }
     input.evals = dedupeRows(input.evals);
+    // imported here, not at the top: vega and vega-lite take about 1 s to load, and every SLURM
+    // job (one item of any stage) loads this module through stages/mod.ts
+    const { publishReport } = await import("../reports/publish.ts");
     await publishReport(input, ctx.outDir);
   },
 };
