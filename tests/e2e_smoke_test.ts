@@ -45,9 +45,11 @@ Deno.test({
     const tmp = await Deno.makeTempDir({ prefix: "alignsam-e2e-" });
     const env = { ALIGNSAM_CACHE: join(tmp, "cache"), ALIGNSAM_OFFLINE: "1" };
     const common = ["--profile", "smoke", "--data", SHARED_DATA];
+    const t0 = performance.now();
     const first = await cli(["reproduce", ...common, "--jobs", "2"], env);
     assertEquals(first.code, 0, `reproduce failed:\n${first.err.slice(-3000)}`);
     assertMatch(first.err, /^all \d+ item\(s\) in [\d.]+ s$/m); // the --jobs path ran
+    console.error(`[e2e] smoke locally, --jobs 2: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     const published = first.out.match(/report: (.+report\.html)/)?.[1];
     assert(published, `no report published:\n${first.out}`);
     const out = join(tmp, "report.html");
@@ -113,37 +115,44 @@ Deno.test({
     requireSlurm();
     assert(localBuild, "needs the local smoke build of the test above, which failed or did not run");
     const { tmp, cache: local } = localBuild;
-    const slurm = join(tmp, "cache-slurm");
-    const common = ["--profile", "smoke", "--data", SHARED_DATA];
-    const t0 = performance.now();
-    const built = await cli(["reproduce", ...common, ...SLURM_FLAGS], {
-      ALIGNSAM_CACHE: slurm,
-      ALIGNSAM_OFFLINE: "1",
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    assertEquals(built.code, 0, `reproduce --executor slurm failed:\n${built.err.slice(-3000)}`);
-    assertMatch(built.err, /submitted report as SLURM job \d+/);
-    const n = Number(built.err.match(/\b(\d+) item\(s\) built, 0 cached\b/)?.[1] ?? 0);
-    assert(n > 0, `no '<n> item(s) built, 0 cached' line:\n${built.err.slice(-2000)}`);
-    console.error(`[e2e] smoke under SLURM: ${n} items (one job each) in ${seconds.toFixed(0)} s`);
-
-    const keys = await indexKeys(local);
-    assertEquals(Object.keys(keys).length, n, "every item SLURM built was built locally");
-    assertEquals(await indexKeys(slurm), keys);
-    assertEquals(await cacheDifferences(local, slurm), []);
-
-    // a rerun in either mode, on either cache, builds nothing (and submits no job)
-    for (
-      const [cache, flags] of [[slurm, SLURM_FLAGS], [local, SLURM_FLAGS], [slurm, []]] as const
-    ) {
-      const r = await cli(["reproduce", ...common, ...flags], {
-        ALIGNSAM_CACHE: cache,
-        ALIGNSAM_OFFLINE: "1",
-      });
-      assertEquals(r.code, 0, r.err.slice(-2000));
-      assertMatch(r.err, new RegExp(`\\b0 item\\(s\\) built, ${n} cached\\b`));
-      assert(!r.err.includes("submitted"), r.err.slice(-2000));
+    try {
+      await slurmBuild(local, join(tmp, "cache-slurm"));
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
     }
-    await Deno.remove(tmp, { recursive: true });
   },
 });
+
+/** Build smoke under SLURM into `slurm`, compare it with `local`, rerun both ways. */
+async function slurmBuild(local: string, slurm: string): Promise<void> {
+  const common = ["--profile", "smoke", "--data", SHARED_DATA];
+  const t0 = performance.now();
+  const built = await cli(["reproduce", ...common, ...SLURM_FLAGS], {
+    ALIGNSAM_CACHE: slurm,
+    ALIGNSAM_OFFLINE: "1",
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  assertEquals(built.code, 0, `reproduce --executor slurm failed:\n${built.err.slice(-3000)}`);
+  assertMatch(built.err, /submitted report as SLURM job \d+/);
+  const n = Number(built.err.match(/\b(\d+) item\(s\) built, 0 cached\b/)?.[1] ?? 0);
+  assert(n > 0, `no '<n> item(s) built, 0 cached' line:\n${built.err.slice(-2000)}`);
+  console.error(`[e2e] smoke under SLURM: ${n} items (one job each) in ${seconds.toFixed(0)} s`);
+
+  const keys = await indexKeys(local);
+  assertEquals(Object.keys(keys).length, n, "every item SLURM built was built locally");
+  assertEquals(await indexKeys(slurm), keys);
+  assertEquals(await cacheDifferences(local, slurm), []);
+
+  // a rerun in either mode, on either cache, builds nothing (and submits no job)
+  for (
+    const [cache, flags] of [[slurm, SLURM_FLAGS], [local, SLURM_FLAGS], [slurm, []]] as const
+  ) {
+    const r = await cli(["reproduce", ...common, ...flags], {
+      ALIGNSAM_CACHE: cache,
+      ALIGNSAM_OFFLINE: "1",
+    });
+    assertEquals(r.code, 0, r.err.slice(-2000));
+    assertMatch(r.err, new RegExp(`\\b0 item\\(s\\) built, ${n} cached\\b`));
+    assert(!r.err.includes("submitted"), r.err.slice(-2000));
+  }
+}
