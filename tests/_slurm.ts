@@ -9,7 +9,10 @@ function answers(): string | undefined {
     const out = new Deno.Command("scontrol", { args: ["ping"], stdout: "piped", stderr: "piped" })
       .outputSync();
     const text = new TextDecoder().decode(out.stdout);
-    return out.code === 0 && /\bUP\b/.test(text) ? undefined : `scontrol ping: ${text.trim().split("\n")[0]}`;
+    if (out.code === 0 && /\bUP\b/.test(text)) return undefined;
+    // no controller configured: stdout is empty and stderr's last line says why ("fatal: ...")
+    const said = (text.trim() || new TextDecoder().decode(out.stderr).trim()).split("\n");
+    return `scontrol ping: ${(text.trim() ? said[0] : said[said.length - 1]) || `exit ${out.code}`}`;
   } catch {
     return "scontrol not found (SLURM's client commands are not installed)";
   }

@@ -112,13 +112,12 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    requireSlurm();
-    assert(localBuild, "needs the local smoke build of the test above, which failed or did not run");
-    const { tmp, cache: local } = localBuild;
     try {
-      await slurmBuild(local, join(tmp, "cache-slurm"));
+      requireSlurm();
+      assert(localBuild, "needs the local smoke build of the test above, which failed or did not run");
+      await slurmBuild(localBuild.cache, join(localBuild.tmp, "cache-slurm"));
     } finally {
-      await Deno.remove(tmp, { recursive: true });
+      if (localBuild) await Deno.remove(localBuild.tmp, { recursive: true });
     }
   },
 });
