@@ -112,12 +112,18 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
+    let passed = false;
     try {
       requireSlurm();
       assert(localBuild, "needs the local smoke build of the test above, which failed or did not run");
       await slurmBuild(localBuild.cache, join(localBuild.tmp, "cache-slurm"));
+      passed = true;
     } finally {
-      if (localBuild) await Deno.remove(localBuild.tmp, { recursive: true });
+      // a failure keeps both caches and the jobs' logs (cache-slurm/slurm-logs) to look into
+      if (localBuild && passed) await Deno.remove(localBuild.tmp, { recursive: true });
+      else if (localBuild) {
+        console.error(`[e2e] kept ${localBuild.tmp} (local cache, cache-slurm) for inspection`);
+      }
     }
   },
 });
@@ -137,10 +143,12 @@ async function slurmBuild(local: string, slurm: string): Promise<void> {
   assert(n > 0, `no '<n> item(s) built, 0 cached' line:\n${built.err.slice(-2000)}`);
   console.error(`[e2e] smoke under SLURM: ${n} items (one job each) in ${seconds.toFixed(0)} s`);
 
+  // entries first: an output that differs under one key names its file (the cause), where the
+  // index would show only the keys downstream of it
+  assertEquals(await cacheDifferences(local, slurm), []);
   const keys = await indexKeys(local);
   assertEquals(Object.keys(keys).length, n, "every item SLURM built was built locally");
   assertEquals(await indexKeys(slurm), keys);
-  assertEquals(await cacheDifferences(local, slurm), []);
 
   // a rerun in either mode, on either cache, builds nothing (and submits no job)
   for (
