@@ -85,11 +85,15 @@ export function provenanceHtml(p: RunProvenance): string {
     stageTimes(p);
 }
 
-/** `html` (a page from pageHtml) with its provenance slot filled; the slot must be there once. */
+/**
+ * `html` (a page from pageHtml) with its provenance slot filled. A page with no slot (another app's
+ * report stage, on the same generic CLI) is returned as written; a slot twice is an error.
+ */
 export function withProvenance(html: string, p: RunProvenance): string {
   const at = html.indexOf(PROVENANCE_SLOT);
-  if (at < 0 || html.indexOf(PROVENANCE_SLOT, at + 1) >= 0) {
-    throw new Error(`report.html must hold the provenance slot ${PROVENANCE_SLOT} exactly once`);
+  if (at < 0) return html;
+  if (html.indexOf(PROVENANCE_SLOT, at + 1) >= 0) {
+    throw new Error(`report.html holds the provenance slot ${PROVENANCE_SLOT} more than once`);
   }
   return html.slice(0, at) + provenanceHtml(p) + html.slice(at + PROVENANCE_SLOT.length);
 }
