@@ -69,7 +69,7 @@ async function smokeRun(cache: string, extra: string[] = []): Promise<{ wall: nu
       "run",
       "-A",
       "--unstable-webgpu",
-      "--v8-flags=--max-old-space-size=8192",
+      "--v8-flags=--max-old-space-size=8192,--single-threaded",
       MAIN,
       "reproduce",
       "--profile",

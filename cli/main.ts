@@ -55,13 +55,15 @@ const APP: App = {
   prepare: PREPARE,
   stagesModule: new URL("../stages/mod.ts", import.meta.url).href,
   root: fileURLToPath(new URL("..", import.meta.url)),
-  // what each SLURM job runs: this file, as `deno task reproduce` runs it
+  // what each SLURM job runs: this file, as `deno task reproduce` runs it. --single-threaded: with
+  // V8's background compilation a training's weights varied from run to run (issue 13; see
+  // tests/train_reproducible_test.ts), so deno.json's tasks and the jobs compile on the main thread
   jobCommand: [
     Deno.execPath(),
     "run",
     "-A",
     "--unstable-webgpu",
-    "--v8-flags=--max-old-space-size=8192",
+    "--v8-flags=--max-old-space-size=8192,--single-threaded",
     fileURLToPath(import.meta.url),
   ],
   resources: stageResources,

@@ -21,7 +21,7 @@ async function cli(
   env: Record<string, string>,
 ): Promise<{ code: number; out: string; err: string }> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--max-old-space-size=8192", CLI, ...args],
+    args: ["run", "-A", "--v8-flags=--max-old-space-size=8192,--single-threaded", CLI, ...args],
     env: { ...env, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
