@@ -6,9 +6,9 @@
  * worker threads); the rerun uses one job, so "builds nothing" also checks both give the same keys.
  *
  * The same DAG built under SLURM and compared entry by entry with this build (issue 13 (a)) is not
- * run here yet: train-agent is not bit-reproducible under concurrent load (about 1 run in 15 of a
- * small saliency training, started side by side, differs from update 2 on), so two independent
- * builds can differ. tests/slurm_executor_test.ts compares SLURM and local builds of a toy DAG.
+ * run here yet: it failed once when trainings were not bit-reproducible (V8's background
+ * compilation; deno.json now runs V8 --single-threaded, tests/train_reproducible_test.ts), and has
+ * not been rerun since. tests/slurm_executor_test.ts compares SLURM and local builds of a toy DAG.
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
