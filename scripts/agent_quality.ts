@@ -21,7 +21,8 @@
  */
 import { preprocessStage, readPreprocessed } from "../stages/preprocess.ts";
 import { embedCacheStage, readEmbeddings } from "../stages/embed_cache.ts";
-import type { RunContext, Stage } from "../pipeline/stage.ts";
+import type { Stage } from "../pipeline/stage.ts";
+import { buildStageOnce } from "../stages/standalone.ts";
 import { sharedSegmenter } from "../kernels/sam/factory.ts";
 import { trainAgent } from "../kernels/agent/train.ts";
 import { evaluateAgent } from "../kernels/agent/evaluate.ts";
@@ -49,31 +50,15 @@ if (!SRM_STATES.includes(srmState as SrmState)) {
 }
 const seg = await sharedSegmenter(segName);
 
-async function runStage(
+/** preprocess / embed-cache of `task` under `root` (built once; embed-cache per segmenter id). */
+function runStage(
   stage: Stage,
   item: { task: string },
   params: Record<string, unknown>,
   inputs: Record<string, string>,
 ) {
   const dir = `${root}/${stage.name}-${item.task}-${stage.name === "embed-cache" ? seg.id.slice(0, 8) : ""}`;
-  try {
-    await Deno.stat(`${dir}/${stage.outputs[0]}`);
-    return dir;
-  } catch { /* build it */ }
-  await Deno.mkdir(dir, { recursive: true });
-  const ctx = {
-    item,
-    params,
-    outDir: dir,
-    inputs: [],
-    input: (ref: { stage: string }) => inputs[ref.stage],
-    progress: () => {},
-    log: (m: string) => console.error(m),
-    memo: (_k: string, make: () => Promise<Uint8Array>) => make(),
-    signal: new AbortController().signal,
-  } as unknown as RunContext;
-  await stage.run(ctx);
-  return dir;
+  return buildStageOnce(stage, item, params, inputs, dir, (m) => console.error(m));
 }
 
 for (const task of tasks) {

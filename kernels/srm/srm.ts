@@ -12,7 +12,7 @@
 import { tf } from "../tf/backend.ts";
 import { makeRng } from "../../core/rng.ts";
 import { type Branch, forward, type Params, paramSpecs, type StateTensors } from "./net.ts";
-import { embeddingScale, GRID, pooledState, RES, type SrmState, stateMask } from "./input.ts";
+import { embeddingScale, GRID, pooledState, RES, SRM_STATES, type SrmState, stateMask } from "./input.ts";
 import { diceBceGrad } from "./loss.ts";
 import { createAdam } from "./adam.ts";
 
@@ -62,8 +62,8 @@ export function createSrm(
   opts: { branch: Branch; channels: number; seed: number; lr: number; state: SrmState },
 ): Srm {
   const { branch, channels, state } = opts;
-  if (state !== "signed" && state !== "masked") {
-    throw new Error(`createSrm: unknown state form "${state}" (accepted: signed, masked)`);
+  if (!SRM_STATES.includes(state)) {
+    throw new Error(`createSrm: unknown state form "${state}" (accepted: ${SRM_STATES.join(", ")})`);
   }
   if (branch !== "implicit" && branch !== "explicit") {
     throw new Error(`createSrm: unknown branch "${branch}" (accepted: implicit, explicit)`);
