@@ -19,7 +19,7 @@ import { readGray } from "../core/image_io.ts";
 import { allMetrics, type MaskMetrics } from "../kernels/metrics/index.ts";
 import { type DatasetSummary, summarizeDataset } from "../kernels/metrics/aggregate.ts";
 import { gtFromGray, predFromGray } from "../kernels/metrics/prepare.ts";
-import { histogram256, maskEncoding } from "../kernels/masks/threshold.ts";
+import { histogram256, maskEncoding } from "../core/mask_levels.ts";
 
 const COMMAND = "eval-masks";
 const SUMMARY = "Score saved masks (soft or binary, paired by file stem) against ground-truth masks.";

@@ -15,7 +15,7 @@ import type { Sample } from "../core/records.ts";
 import type { Orphan, Pair, PairList } from "./adapters/common.ts";
 import { sha256File } from "../core/download.ts";
 import { readGray, readRgb } from "../core/image_io.ts";
-import { histogram256, maskEncoding, twoClassThreshold } from "../kernels/masks/threshold.ts";
+import { histogram256, maskEncoding, twoClassThreshold } from "../core/mask_levels.ts";
 
 export interface LoadOptions {
   /** skip bad pairs (listed in `skipped`) instead of failing */

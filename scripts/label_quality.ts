@@ -11,6 +11,7 @@
  */
 import { join } from "node:path";
 import type { EvalSummary } from "../core/records.ts";
+import { ENTRY_META } from "../pipeline/store.ts";
 
 const [cacheDir, tasksArg = ""] = Deno.args;
 if (!cacheDir) {
@@ -40,7 +41,7 @@ for await (const e of Deno.readDir(entries)) {
     continue; // not an evaluate-family entry
   }
   if (!Array.isArray(s.images) || (only.size && !only.has(s.task))) continue;
-  const meta = JSON.parse(await Deno.readTextFile(join(entries, e.name, "_entry.json")));
+  const meta = JSON.parse(await Deno.readTextFile(join(entries, e.name, ENTRY_META)));
   const shots = meta.item?.shots ?? "";
   const key = [
     s.task,

@@ -1,7 +1,7 @@
 /** kernels/masks/threshold.ts: which masks are binary, and a re-binarising threshold that keeps both classes. */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { histogram256, maskEncoding, twoClassThreshold } from "../kernels/masks/threshold.ts";
+import { histogram256, maskEncoding, twoClassThreshold } from "../core/mask_levels.ts";
 
 const hist = (values: number[]) => histogram256(Uint8Array.from(values));
 
