@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Item, Params, Stage } from "../pipeline/stage.ts";
 import type { EvalSummary } from "../core/records.ts";
 import { readEvalSummary } from "./evaluate.ts";
+import { TASK_CODE } from "./code.ts";
 import { type MissingCell, type Study, STUDY_PARAMS, studyItems, studyTasks } from "./studies.ts";
 
 /** One evaluate item's result, as the report's tables read it. */
@@ -23,7 +24,7 @@ function makeStudyStage(study: Study, doc: string): Stage {
   return {
     name: study,
     doc,
-    code: ["stages/aggregate.ts", "stages/studies.ts"],
+    code: ["stages/aggregate.ts", "stages/studies.ts", ...TASK_CODE],
     // a change to what the item lists depend on re-aggregates (cheaply)
     params: STUDY_PARAMS[study],
     items: (p) => studyTasks(study, p).map((task) => ({ task })),

@@ -55,6 +55,19 @@ const CODE = [
   "kernels/clip/weights.ts",
   "kernels/masks/resize.ts",
   "kernels/sam/transform.ts",
+  "kernels/sam/registry.ts",
+  "kernels/sam/onnx/cuda.ts",
+  "kernels/srm/input.ts",
+  "kernels/models/resolve.ts",
+  "core/download.ts",
+  "kernels/tf/backend.ts",
+  "kernels/tf/webgpu_remote.ts",
+  "kernels/device.ts",
+  "stages/config.ts",
+  "data/tasks.ts",
+  "data/demo/generate.ts",
+  "data/demo/noise.ts",
+  "core/rng.ts",
 ] as const;
 
 /**

@@ -17,6 +17,7 @@ import type { Embedding } from "../kernels/sam/segmenter.ts";
 import { readRgb } from "../core/image_io.ts";
 import { expandTasks } from "../data/tasks.ts";
 import { readPreprocessManifest } from "./preprocess.ts";
+import { SEGMENTER_CODE } from "./code.ts";
 
 /** index.json of an embed-cache entry. */
 export interface EmbedIndex {
@@ -29,22 +30,7 @@ export interface EmbedIndex {
   images: { imageHash: string; stems: string[]; width: number; height: number; file: string }[];
 }
 
-const CODE = [
-  "stages/embed_cache.ts",
-  "kernels/sam/embedding_io.ts",
-  "kernels/sam/factory.ts",
-  "kernels/sam/registry.ts",
-  "kernels/sam/transform.ts",
-  "kernels/sam/layout.ts",
-  "kernels/sam/onnx/preprocess.ts",
-  "kernels/sam/onnx/segmenter.ts",
-  "kernels/sam/onnx/session.ts",
-  "kernels/sam/weightfree/config.ts",
-  "kernels/sam/weightfree/features.ts",
-  "kernels/sam/weightfree/geodesic.ts",
-  "kernels/sam/weightfree/segmenter.ts",
-  "kernels/masks/resize.ts",
-] as const;
+const CODE = ["stages/embed_cache.ts", ...SEGMENTER_CODE] as const;
 
 export const embedCacheStage: Stage = {
   name: "embed-cache",

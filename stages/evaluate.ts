@@ -16,7 +16,8 @@ import { evaluateAgent } from "../kernels/agent/evaluate.ts";
 import type { EvalPolicy } from "../kernels/agent/episode.ts";
 import { LABEL_VARIANTS, type LabelVariant } from "../kernels/agent/labeller.ts";
 import { loadAgentWeights } from "../kernels/agent/weights_io.ts";
-import { AGENT_CODE, agentInputs, trainItems } from "./train_agent.ts";
+import { agentInputs, trainItems } from "./train_agent.ts";
+import { AGENT_CODE, METRICS_CODE } from "./code.ts";
 import { DataError } from "../core/errors.ts";
 
 const POLICIES: readonly EvalPolicy[] = ["rl", "random", "single"];
@@ -38,6 +39,7 @@ export const evaluateStage: Stage = {
     "kernels/agent/evaluate.ts",
     "kernels/agent/trace.ts",
     ...AGENT_CODE,
+    ...METRICS_CODE,
   ],
   params: ["segmenter", "feedMask", "multimask", "fig1Examples"],
   items: (params) =>

@@ -19,28 +19,15 @@ import { expandTasks } from "../data/tasks.ts";
 import type { PersamSummary } from "../core/records.ts";
 import { readPreprocessManifest, readSample, type SampleEntry } from "./preprocess.ts";
 import { readEmbedding } from "./embed_cache.ts";
+import { METRICS_CODE, SEGMENTER_CODE } from "./code.ts";
 
 const CODE = [
   "stages/persam.ts",
   "stages/references.ts",
-  "kernels/persam/persam.ts",
-  "kernels/persam/target.ts",
-  "kernels/sam/layout.ts",
-  "kernels/sam/transform.ts",
-  "kernels/metrics/index.ts",
-  "kernels/metrics/iou.ts",
-  "kernels/masks/resize.ts",
-  // the decoders PerSAM calls (the embeddings come in through embed-cache)
-  "kernels/sam/factory.ts",
-  "kernels/sam/registry.ts",
-  "kernels/sam/onnx/decoder.ts",
-  "kernels/sam/onnx/segmenter.ts",
-  "kernels/sam/onnx/check.ts",
-  "kernels/sam/weightfree/config.ts",
-  "kernels/sam/weightfree/colour.ts",
-  "kernels/sam/weightfree/decoder.ts",
-  "kernels/sam/weightfree/geodesic.ts",
-  "kernels/sam/weightfree/segmenter.ts",
+  "kernels/persam",
+  // the decoders PerSAM calls (the embeddings come in through embed-cache's key)
+  ...SEGMENTER_CODE,
+  ...METRICS_CODE,
 ] as const;
 
 function nums(v: unknown, fallback: number[]): number[] {

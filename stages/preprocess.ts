@@ -22,6 +22,7 @@ import { expandTasks, getTask } from "../data/tasks.ts";
 import { dataRoots, fingerprintTask, listTaskPairs, locateTask, resolveTask } from "../data/root.ts";
 import { checkNotEmpty, checkOrphans, type LoadedPair, loadPairs, type Skipped } from "../data/validate.ts";
 import type { Pair, Split } from "../data/adapters/common.ts";
+import { TASK_CODE } from "./code.ts";
 
 /** The data seed of the training subset, shared by every method (see above). */
 export const DATA_SEED = 0;
@@ -56,9 +57,8 @@ const CODE = [
   "stages/preprocess.ts",
   "core/records.ts",
   "data/validate.ts",
-  "kernels/masks/threshold.ts",
+  "core/mask_levels.ts",
   "data/root.ts",
-  "data/tasks.ts",
   "data/datasets.ts",
   "core/image_io.ts",
   "data/adapters/common.ts",
@@ -69,6 +69,8 @@ const CODE = [
   "data/adapters/duts.ts",
   "data/adapters/voc.ts",
   "data/adapters/index.ts",
+  "core/download.ts", // sha256 of every source file
+  ...TASK_CODE,
 ] as const;
 
 /** The candidates of one split in the order they are taken. */

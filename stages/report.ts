@@ -15,6 +15,7 @@ import { readTrainSummary, trainItems } from "./train_agent.ts";
 import { readEvalSummary, trainItemOf } from "./evaluate.ts";
 import { readPersamSummary } from "./persam.ts";
 import { readStudyRows } from "./aggregate.ts";
+import { SEGMENTER_CODE } from "./code.ts";
 import { evalItem, runTasks, type Study, STUDY_PARAMS, studyItems, studyTasks } from "./studies.ts";
 
 const STUDIES: Study[] = ["baselines", "ablate", "sweep"];
@@ -75,7 +76,7 @@ function reportInputs(params: Params): InputRef[] {
 export const reportStage: Stage = {
   name: "report",
   doc: "the self-contained HTML report: supp. Tables 3–5, Figs. 1–2, main Tables 2–5 beside the paper",
-  code: ["stages/report.ts", "stages/studies.ts", "reports"],
+  code: ["stages/report.ts", "stages/studies.ts", "reports", ...SEGMENTER_CODE], // the segmenter's label
   // its inputs are the studies' item lists (STUDY_PARAMS), plus what the header and tables show
   params: [
     ...new Set([

@@ -20,27 +20,9 @@ import type { SrmState } from "../kernels/srm/input.ts";
 import { loadAgentWeights, saveAgentWeights } from "../kernels/agent/weights_io.ts";
 import { DataError } from "../core/errors.ts";
 import { drawReferences } from "./references.ts";
+import { AGENT_CODE } from "./code.ts";
 
 export { loadAgentWeights };
-
-/** Code whose content feeds the train-agent and evaluate cache keys. */
-export const AGENT_CODE = [
-  "kernels/agent/buffer.ts",
-  "kernels/agent/env.ts",
-  "kernels/agent/episode.ts",
-  "kernels/agent/features.ts",
-  "kernels/agent/grid64.ts",
-  "kernels/agent/label.ts",
-  "kernels/agent/labeller.ts",
-  "kernels/agent/policy.ts",
-  "kernels/agent/ppo.ts",
-  "kernels/agent/train.ts",
-  "kernels/agent/weights_io.ts",
-  "kernels/srm/srm.ts",
-  "kernels/masks/grid.ts",
-  "kernels/masks/threshold.ts",
-  "kernels/masks/resize.ts",
-] as const;
 
 /** The SRM branch a train item uses: the task's, or implicit when explicit lacks CLIP. */
 export function trainBranch(task: string, params: Params): "implicit" | "explicit" {
