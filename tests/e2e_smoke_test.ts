@@ -5,14 +5,17 @@
  * PPO + SRM training, evaluation, studies, PerSAM, report. The first run uses `--jobs 2` (items in
  * worker threads); the rerun uses one job, so "builds nothing" also checks both give the same keys.
  *
- * The same DAG built under SLURM and compared entry by entry with this build (issue 13 (a)) is not
- * run here yet: it failed once when trainings were not bit-reproducible (V8's background
- * compilation; deno.json now runs V8 --single-threaded, tests/train_reproducible_test.ts), and has
- * not been rerun since. tests/slurm_executor_test.ts compares SLURM and local builds of a toy DAG.
+ * Then, on a real SLURM (issue 13 (a)), the same DAG built with `--executor slurm` (one sbatch job
+ * per item) into a second fresh cache: the same keys and byte-identical entries as the local
+ * build, and a rerun in either mode, on either cache, builds nothing. Byte-identical trainings
+ * need V8 --single-threaded (background compilation made them differ: tests/train_reproducible_test.ts),
+ * which the CLI here and every SLURM job (cli/main.ts jobCommand) run with.
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
+import { needsSlurm, requireSlurm } from "./_slurm.ts";
+import { cacheDifferences, indexKeys } from "./_caches.ts";
 
 const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
 
@@ -29,6 +32,10 @@ async function cli(
   const dec = new TextDecoder();
   return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
 }
+
+const SLURM = needsSlurm();
+/** The local build's temp folder, handed to the SLURM test below (which removes it). */
+let localBuild: { tmp: string; cache: string } | undefined;
 
 Deno.test({
   name:
@@ -83,6 +90,78 @@ Deno.test({
     const st = await cli(["status", ...common], env);
     assertEquals(st.code, 0, st.err.slice(-2000));
     assert(!/\b(stale|missing|corrupt)\b/.test(st.out), `status after a full run:\n${st.out.slice(0, 2000)}`);
-    await Deno.remove(tmp, { recursive: true });
+    if (SLURM.ignore) await Deno.remove(tmp, { recursive: true });
+    else localBuild = { tmp, cache: env.ALIGNSAM_CACHE };
   },
 });
+
+/**
+ * What every job asks for here: no GPU (a CPU-only node) and one CPU, so that two jobs run side
+ * by side on a 2-core node, as `--jobs 2` does locally (the stages' defaults ask for 4 CPUs).
+ */
+const SLURM_FLAGS = [
+  "--executor",
+  "slurm",
+  "--slurm-gres",
+  "none",
+  "--slurm-args=--cpus-per-task=1 --mem=3G",
+];
+
+Deno.test({
+  name:
+    "e2e slurm (issue 13 (a)): smoke built by SLURM jobs has local's keys and byte-identical entries; reruns in either mode build nothing",
+  ignore: SLURM.ignore || needsShared("data").ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    let passed = false;
+    try {
+      requireSlurm();
+      assert(localBuild, "needs the local smoke build of the test above, which failed or did not run");
+      await slurmBuild(localBuild.cache, join(localBuild.tmp, "cache-slurm"));
+      passed = true;
+    } finally {
+      // a failure keeps both caches and the jobs' logs (cache-slurm/slurm-logs) to look into
+      if (localBuild && passed) await Deno.remove(localBuild.tmp, { recursive: true });
+      else if (localBuild) {
+        console.error(`[e2e] kept ${localBuild.tmp} (local cache, cache-slurm) for inspection`);
+      }
+    }
+  },
+});
+
+/** Build smoke under SLURM into `slurm`, compare it with `local`, rerun both ways. */
+async function slurmBuild(local: string, slurm: string): Promise<void> {
+  const common = ["--profile", "smoke", "--data", SHARED_DATA];
+  const t0 = performance.now();
+  const built = await cli(["reproduce", ...common, ...SLURM_FLAGS], {
+    ALIGNSAM_CACHE: slurm,
+    ALIGNSAM_OFFLINE: "1",
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  assertEquals(built.code, 0, `reproduce --executor slurm failed:\n${built.err.slice(-3000)}`);
+  assertMatch(built.err, /submitted report as SLURM job \d+/);
+  const n = Number(built.err.match(/\b(\d+) item\(s\) built, 0 cached\b/)?.[1] ?? 0);
+  assert(n > 0, `no '<n> item(s) built, 0 cached' line:\n${built.err.slice(-2000)}`);
+  console.error(`[e2e] smoke under SLURM: ${n} items (one job each) in ${seconds.toFixed(0)} s`);
+
+  // entries first: an output that differs under one key names its file (the cause), where the
+  // index would show only the keys downstream of it
+  assertEquals(await cacheDifferences(local, slurm), []);
+  const keys = await indexKeys(local);
+  assertEquals(Object.keys(keys).length, n, "every item SLURM built was built locally");
+  assertEquals(await indexKeys(slurm), keys);
+
+  // a rerun in either mode, on either cache, builds nothing (and submits no job)
+  for (
+    const [cache, flags] of [[slurm, SLURM_FLAGS], [local, SLURM_FLAGS], [slurm, []]] as const
+  ) {
+    const r = await cli(["reproduce", ...common, ...flags], {
+      ALIGNSAM_CACHE: cache,
+      ALIGNSAM_OFFLINE: "1",
+    });
+    assertEquals(r.code, 0, r.err.slice(-2000));
+    assertMatch(r.err, new RegExp(`\\b0 item\\(s\\) built, ${n} cached\\b`));
+    assert(!r.err.includes("submitted"), r.err.slice(-2000));
+  }
+}
