@@ -43,9 +43,12 @@ export function runRow(rec: RunRecord | undefined, profile: string, what: string
   const target = "0.75–1.25 (±25%)";
   if (!rec) return { area: "plan", what: `${what}: ${none}`, value: NaN, unit: "×", target, ok: false };
   const r = rec.measuredSeconds / rec.estimateSeconds;
+  const set = Object.entries(rec.overrides ?? {}).map(([k, v]) =>
+    ` ${k}=${Array.isArray(v) ? v.join(",") : v}`
+  );
   return {
     area: "plan",
-    what: `${what} (${profile}, ${rec.executor} --jobs ${rec.workers}: took ${
+    what: `${what} (${profile}${set.join("")}, ${rec.executor} --jobs ${rec.workers}: took ${
       formatDuration(rec.measuredSeconds)
     }, plan said ${formatDuration(rec.estimateSeconds)}; load ${rec.machine.load1?.toFixed(1) ?? "?"})`,
     value: r,

@@ -74,6 +74,7 @@ export function runPlanner(opts: RunnerOptions, model: CostModel, t0 = performan
       if (!estimate) return undefined;
       const rec: RunRecord = {
         profile: opts.profile,
+        overrides: opts.overrides ?? {},
         paramsDigest,
         executor: opts.remote ? "slurm" : "local",
         workers,

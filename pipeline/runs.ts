@@ -10,6 +10,8 @@ import type { MachineFacts } from "./calibration.ts";
 
 export interface RunRecord {
   profile: string;
+  /** the params set over the profile's (`--set`, `--segmenter`, …): a cut-down run says so */
+  overrides?: Record<string, unknown>;
   /** sha256 of the run's effective params (canonical JSON): equal params, equal digest */
   paramsDigest: string;
   /** "local" or "slurm" */

@@ -154,6 +154,7 @@ Deno.test("reproduce records its plan's estimate beside the measured wall time, 
   assertEquals(rec.estimateFrom, { source: "default", double: "default", sum: "none" });
   assert(rec.measuredSeconds > 0 && rec.measuredSeconds < 120, String(rec.measuredSeconds));
   assertMatch(rec.paramsDigest, /^[0-9a-f]{64}$/);
+  assertEquals(rec.overrides, {}); // the profile as it is: no --set
   assertEquals(rec.machine.cpus, navigator.hardwareConcurrency);
   // a no-op rerun is recorded too, but it is not the profile's newest full run
   const again = await toy(root, "reproduce");
@@ -185,4 +186,30 @@ Deno.test("alignsam's cost model: every stage has a built-in cost; measurements 
   assertEquals(COST_MODEL.units("train-agent", { T: 5 }, p), 50 * 5 * 50);
   assertEquals(COST_MODEL.units("train-agent", { shots: 5 }, p), 5 * 15 * 50);
   assertEquals(COST_MODEL.units("evaluate", {}, p), 500 * 15, "testCount 0: the assumed 500 test images");
+});
+
+Deno.test("bench plan row: measured / estimated, and a cut-down run names the params it set", async () => {
+  const { runRow } = await import("../bench/plan.ts");
+  const [rec] = [{
+    profile: "quick",
+    overrides: { tasks: ["glass"], seeds: [0] },
+    paramsDigest: "0".repeat(64),
+    executor: "local",
+    workers: 2,
+    estimateSeconds: 1000,
+    estimateFrom: {},
+    measuredSeconds: 1200,
+    built: 10,
+    cached: 0,
+    ok: true,
+    started: "",
+    finished: "",
+    machine: { cpus: 2, load1: 0.5 } as never,
+  }];
+  const row = runRow(rec, "quick", "plan vs measured", "none");
+  assertEquals(row.value, 1.2);
+  assertEquals(row.ok, true);
+  assertMatch(row.what, /\(quick tasks=glass seeds=0, local --jobs 2: took /);
+  assertEquals(runRow({ ...rec, measuredSeconds: 1300 }, "quick", "x", "none").ok, false);
+  assertEquals(runRow(undefined, "quick", "x", "none").ok, false);
 });
