@@ -36,6 +36,10 @@ start() {
   local conf="$dir/slurm.conf"
   # ports of their own, so that a cluster (or another CI run) on this machine keeps its own
   local port=$((20000 + RANDOM % 5000))
+  # batch_sched_delay=0: start a batch job at the event (submit, a job's end) that frees its CPUs.
+  # SLURM's default may hold it up to 3 s for the next scheduling pass: every wave of the smoke DAG
+  # waited for it (its jobs last seconds). A cluster keeps its admins' setting; `deno task bench
+  # --only slurm` measures the submit → start latency there.
   cat >"$conf" <<EOF
 ClusterName=alignsam-ci
 SlurmctldHost=localhost
@@ -56,6 +60,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
 MinJobAge=300
+SchedulerParameters=batch_sched_delay=0
 NodeName=localhost CPUs=$(nproc) RealMemory=16000 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF

@@ -20,6 +20,8 @@ export interface JobResources {
   mem: string;
   time: string;
   gpu: boolean;
+  /** built in the coordinator, not as a job (its items cost less than a job's start-up) */
+  local?: boolean;
 }
 
 /** What an app gives the slurm executor (cli/main.ts's App carries it). */
@@ -100,7 +102,8 @@ export function remoteOf(a: ParsedArgs, app: JobApp, opts: RunnerOptions): Remot
     ...(opts.verify ? ["--verify"] : []),
   ];
   const logDir = resolve((a.values["log-dir"] as string | undefined) ?? join(opts.cacheDir, "slurm-logs"));
-  return slurmExecutor({ command, resources, logDir, cwd: opts.root, args });
+  const local = (stage: string) => app.resources?.(stage).local ?? false;
+  return slurmExecutor({ command, resources, local, logDir, cwd: opts.root, args });
 }
 
 export const BUILD_ITEM_FLAGS: Record<string, FlagSpec> = {

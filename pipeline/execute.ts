@@ -57,6 +57,8 @@ export function executor(session: Session, signal: AbortSignal): Executor {
   // Workers only pay off when items overlap; with one job everything stays in this thread.
   // --executor slurm: items are built by jobs (pipeline/executors/), not in this process
   const remote = session.opts.remote;
+  // the stages the remote executor leaves to this process (its runsHere) are built as with local
+  const remoteFor = (node: Node) => (remote && !remote.runsHere?.(node.stage.name) ? remote : undefined);
   const pool = jobs > 1 && !remote && session.opts.stagesModule
     ? new WorkerPool(session.opts.stagesModule)
     : undefined;
@@ -121,6 +123,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       }
       // one "run" line for both executors; over ~200 characters it is summarised (whyLine)
       log(`run ${node.id}: ${reasons.length ? whyLine(node.id, reasons) : "key changed"}`);
+      const remote = remoteFor(node);
       if (remote) {
         // the job claims the key itself (pipeline/executors/item.ts), with its host, pid and job id
         const ref = { stage: node.stage.name, item: node.item, id: node.id, key, force: forced };
@@ -151,7 +154,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
         if (signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
         if (halted) throw new HaltedError(node.id);
         // --executor slurm: no claim here, each job claims the key it builds
-        if (remote) return await work("");
+        if (remoteFor(node)) return await work("");
         const r = await claims.claim(key, node.id);
         if (r.held) {
           claim = r.claim;

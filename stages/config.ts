@@ -227,6 +227,11 @@ export interface StageResources {
   /** sbatch --time syntax */
   time: string;
   gpu: boolean;
+  /**
+   * Built in the coordinator, not as a job (Snakemake's localrules): the studies only gather
+   * evaluate's summaries (milliseconds), less than a job's start-up (~2 s) and scheduling.
+   */
+  local?: boolean;
 }
 export const DEFAULT_RESOURCES: StageResources = { cpus: 2, mem: "8G", time: "2:00:00", gpu: false };
 export const STAGE_RESOURCES: Record<string, Partial<StageResources>> = {
@@ -236,9 +241,9 @@ export const STAGE_RESOURCES: Record<string, Partial<StageResources>> = {
   "train-agent": { cpus: 4, mem: "16G", time: "8:00:00", gpu: true },
   "evaluate": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
   "persam": { cpus: 4, mem: "16G", time: "4:00:00", gpu: true },
-  "baselines": { cpus: 1, mem: "4G", time: "0:30:00" },
-  "ablate": { cpus: 1, mem: "4G", time: "0:30:00" },
-  "sweep": { cpus: 1, mem: "4G", time: "0:30:00" },
+  "baselines": { cpus: 1, mem: "4G", time: "0:30:00", local: true },
+  "ablate": { cpus: 1, mem: "4G", time: "0:30:00", local: true },
+  "sweep": { cpus: 1, mem: "4G", time: "0:30:00", local: true },
   "report": { cpus: 2, mem: "8G", time: "1:00:00" },
 };
 

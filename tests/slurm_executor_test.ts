@@ -71,6 +71,22 @@ slurmTest(
   },
 );
 
+slurmTest(
+  "slurm: a stage marked local is built by the coordinator, the others by jobs; same entries as local",
+  async (root, slurm) => {
+    const local = join(root, "cache-local");
+    assertEquals((await run(root, local, ["reproduce"])).code, 0);
+    const s = await run(root, slurm, SLURM, { TOY_LOCAL: "sum" });
+    assertEquals(s.code, 0, s.stderr);
+    assertMatch(s.stderr, /submitted double\[task=a\] as SLURM job \d+/);
+    assert(!s.stderr.includes("submitted sum"), s.stderr);
+    // no job script or log: the coordinator built it
+    assertEquals(await Deno.stat(join(slurm, "slurm-logs", "sum")).catch(() => "none"), "none");
+    assertMatch(s.stderr, /5 item\(s\) built, 0 cached/);
+    assertEquals(await cacheDifferences(local, slurm), []);
+  },
+);
+
 /** Items fresh in `cache` (status through the CLI, with these flags and env). */
 async function freshItems(
   root: string,

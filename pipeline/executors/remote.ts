@@ -28,6 +28,11 @@ export interface RemoteContext {
 export interface RemoteExecutor {
   /** Build one item remotely; resolves with its entry once it is committed in the shared store. */
   build(node: RemoteItem, ctx: RemoteContext): Promise<EntryMeta>;
+  /**
+   * Whether `stage`'s items are built in the coordinator instead (Snakemake's `localrules`): for
+   * stages whose items cost less than a job's start-up. Absent: every item is a job.
+   */
+  runsHere?(stage: string): boolean;
   /** Cancel whatever is still running (after every build settled this is a no-op). */
   close(): Promise<void>;
 }

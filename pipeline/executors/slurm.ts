@@ -36,6 +36,8 @@ export interface SlurmOptions {
   logDir: string;
   /** working directory of every job */
   cwd: string;
+  /** stages built in the coordinator, not as jobs (RemoteExecutor.runsHere) */
+  local?(stage: string): boolean;
   /** extra sbatch arguments, e.g. ["--partition=gpu", "--account=lab"] */
   args?: readonly string[];
   /** .done poll period (default 250 ms) */
@@ -316,6 +318,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   };
 
   return {
+    runsHere: (stage) => opts.local?.(stage) ?? false,
     async build(node, ctx) {
       if (ctx.signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
       await check();
