@@ -10,9 +10,10 @@
  * const td = await resolveTask(getTask("glass"));
  * const { pairs, orphans } = await listTaskPairs(td, "test");
  */
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { createHash } from "node:crypto";
 import { DataError } from "../core/errors.ts";
+import { sha256Memoised } from "../core/file_hash.ts";
 import type { PairList, Split } from "./adapters/common.ts";
 import { isDir } from "./adapters/common.ts";
 import { normalisedDir, normalisedPairs } from "./adapters/folder.ts";
@@ -195,24 +196,36 @@ export async function listTaskPairs(td: TaskData, split: Split): Promise<PairLis
 }
 
 /**
- * Cheap fingerprint of a task's data: relative path, size and mtime of every file under the
- * watched folders (no content hashing; `status` calls this for every item).
+ * The memo of data files' sha256 (core/file_hash.ts): `<ALIGNSAM_CACHE or .alignsam>/data-hashes.json`,
+ * beside the data cache, not in it: the data cache is a data root, and a task found there in the
+ * folder layout watches the whole root.
+ */
+export function dataHashMemo(): string {
+  return join(dirname(dataCacheDir()), "data-hashes.json");
+}
+
+/**
+ * Fingerprint of a task's data: the path (relative to the task's folder) and the sha256 of the
+ * content of every file under the watched folders, never mtimes or absolute paths, so two copies
+ * of the data (cp, rsync, an unpacked archive, another machine) give the same preprocess keys
+ * (issue 13 point 3). Cheap after the first call (`status` calls it for every item): each file's
+ * hash is memoised by path, size and mtime in dataHashMemo().
  */
 export async function fingerprintTask(td: TaskData): Promise<string> {
-  const h = createHash("sha256");
-  h.update(`${td.layout}\0${td.dataset}\0`);
+  const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await Array.fromAsync(Deno.readDir(dir));
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory) await walk(p);
-      else if (e.isFile) {
-        const st = await Deno.stat(p);
-        h.update(`${relative(td.base, p)}\0${st.size}\0${st.mtime?.getTime() ?? 0}\n`);
-      }
+      else if (e.isFile) files.push(p);
     }
   };
   for (const dir of td.watched) if (await isDir(dir)) await walk(dir);
+  const hashes = await sha256Memoised(files, dataHashMemo());
+  const h = createHash("sha256");
+  h.update(`${td.layout}\0${td.dataset}\0`);
+  files.forEach((p, i) => h.update(`${relative(td.base, p)}\0${hashes[i]}\n`));
   return h.digest("hex");
 }

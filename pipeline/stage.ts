@@ -81,7 +81,8 @@ export interface Stage {
   outputs: readonly string[];
   /**
    * Optional key part for sources outside the store (DVC's external deps), e.g. a dataset
-   * folder's file list with sizes and mtimes. Must be cheap: `status` calls it for every item.
+   * folder's relative paths and content hashes (never mtimes or absolute paths: two clones must
+   * agree on every key). Must be cheap: `status` calls it for every item, so memoise the hashes.
    */
   fingerprint?(item: Item, params: Params): Promise<string>;
   run(ctx: RunContext): Promise<void>;

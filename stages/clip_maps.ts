@@ -60,6 +60,7 @@ const CODE = [
   "kernels/srm/input.ts",
   "kernels/models/resolve.ts",
   "core/download.ts",
+  "core/file_hash.ts",
   "kernels/tf/backend.ts",
   "kernels/tf/webgpu_remote.ts",
   "kernels/device.ts",

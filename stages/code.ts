@@ -8,8 +8,12 @@
 /** The task registry and the synthetic demo tasks it generates (data/demo draws from core/rng). */
 export const TASK_CODE = ["data/tasks.ts", "data/demo", "core/rng.ts"] as const;
 
-/** Model files: found, checked against their pinned sha256 and downloaded. */
-export const MODEL_FILE_CODE = ["kernels/models/resolve.ts", "core/download.ts"] as const;
+/** Model files: found, checked against their pinned sha256 (memoised: core/file_hash.ts) and downloaded. */
+export const MODEL_FILE_CODE = [
+  "kernels/models/resolve.ts",
+  "core/download.ts",
+  "core/file_hash.ts",
+] as const;
 
 /** The tensor back ends (tfjs CPU/WASM/WebGPU, onnxruntime's device choice). */
 export const TF_CODE = ["kernels/tf", "kernels/device.ts"] as const;

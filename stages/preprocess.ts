@@ -70,6 +70,7 @@ const CODE = [
   "data/adapters/voc.ts",
   "data/adapters/index.ts",
   "core/download.ts", // sha256 of every source file
+  "core/file_hash.ts", // the data fingerprint's memoised hashes
   ...TASK_CODE,
 ] as const;
 

@@ -9,6 +9,7 @@
  */
 import { join, resolve } from "node:path";
 import { ModelError } from "../../core/errors.ts";
+import { readJsonMap, sha256Memoised, writeJsonAtomic } from "../../core/file_hash.ts";
 
 /** What the resolver needs of a file (kernels/sam/registry.ts ModelFile fits). */
 export interface ModelFileRef {
@@ -134,48 +135,22 @@ export async function resolveModelFiles(files: ModelFileRef[], opts: ResolveOpti
 }
 
 /** A JSON map kept in the model cache (`<cache>/models/<name>`); {} when absent or unreadable. */
-export async function readCacheJson<T>(name: string): Promise<Record<string, T>> {
-  try {
-    return JSON.parse(await Deno.readTextFile(join(modelCacheDir(), name)));
-  } catch {
-    return {};
-  }
+export function readCacheJson<T>(name: string): Promise<Record<string, T>> {
+  return readJsonMap<T>(join(modelCacheDir(), name));
 }
 
 /** Write a JSON map of the model cache whole (temp file + rename: readers never see half of it). */
 export async function writeCacheJson(name: string, value: unknown): Promise<void> {
   await Deno.mkdir(modelCacheDir(), { recursive: true });
-  const path = join(modelCacheDir(), name);
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(value, null, 1));
-  await Deno.rename(tmp, path);
+  await writeJsonAtomic(join(modelCacheDir(), name), value);
 }
-
-interface HashEntry {
-  size: number;
-  mtime: number;
-  sha256: string;
-}
-
-const HASHES = "hashes.json";
-const readHashCache = () => readCacheJson<HashEntry>(HASHES);
 
 /**
- * sha256 of a model file, from the hash cache when path, size and mtime are unchanged; else
- * computed (streamed) and stored.
+ * sha256 of a model file, from the hash memo `<cache>/models/hashes.json` when path, size and
+ * mtime are unchanged; else computed (streamed) and stored (core/file_hash.ts).
  */
 export async function fileSha256(path: string): Promise<string> {
-  const abs = resolve(path);
-  const st = await Deno.stat(abs);
-  const key = { size: st.size, mtime: st.mtime?.getTime() ?? 0 };
-  const cache = await readHashCache();
-  const hit = cache[abs];
-  if (hit && hit.size === key.size && hit.mtime === key.mtime) return hit.sha256;
-  const { sha256File } = await import("../../core/download.ts");
-  const sha256 = await sha256File(abs);
-  const fresh = await readHashCache(); // another process may have added entries meanwhile
-  fresh[abs] = { ...key, sha256 };
-  await writeCacheJson(HASHES, fresh);
+  const [sha256] = await sha256Memoised([path], join(modelCacheDir(), "hashes.json"));
   return sha256;
 }
 
