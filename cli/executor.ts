@@ -65,17 +65,22 @@ export function executorOf(a: ParsedArgs): (typeof EXECUTORS)[number] {
   return e as (typeof EXECUTORS)[number];
 }
 
+/** Each stage's sbatch resources: the app's table, `--gres` (`--slurm-gres`, default gpu:1; none) for GPU stages. */
+export function slurmResources(a: ParsedArgs, app: JobApp): (stage: string) => SlurmResources {
+  const gres = (a.values["slurm-gres"] as string | undefined) ?? "gpu:1";
+  return (stage) => {
+    const r = app.resources?.(stage) ?? { cpus: 1, mem: "4G", time: "1:00:00", gpu: false };
+    return { cpus: r.cpus, mem: r.mem, time: r.time, ...(r.gpu && gres !== "none" ? { gres } : {}) };
+  };
+}
+
 /** The slurm executor for a coordinator with these runner options; undefined for local. */
 export function remoteOf(a: ParsedArgs, app: JobApp, opts: RunnerOptions): RemoteExecutor | undefined {
   if (executorOf(a) !== "slurm") return undefined;
   if (!app.jobCommand) throw new UsageError("--executor slurm: this app has no one-item build entry");
   const jobCommand = app.jobCommand;
-  const gres = (a.values["slurm-gres"] as string | undefined) ?? "gpu:1";
   const args = ((a.values["slurm-args"] as string | undefined) ?? "").split(/\s+/).filter(Boolean);
-  const resources = (stage: string): SlurmResources => {
-    const r = app.resources?.(stage) ?? { cpus: 1, mem: "4G", time: "1:00:00", gpu: false };
-    return { cpus: r.cpus, mem: r.mem, time: r.time, ...(r.gpu && gres !== "none" ? { gres } : {}) };
-  };
+  const resources = slurmResources(a, app);
   const env = (name: string, flag: string) => {
     const v = Deno.env.get(name);
     return v ? [flag, v] : [];

@@ -93,8 +93,8 @@ function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The sbatch arguments for one item (without the script). */
-function sbatchArgs(opts: SlurmOptions, node: RemoteItem, logPattern: string): string[] {
+/** The sbatch arguments for one item (without the script); exported for tests (--gres, issue 13). */
+export function sbatchArgs(opts: SlurmOptions, node: RemoteItem, logPattern: string): string[] {
   const r = opts.resources(node.stage);
   return [
     "--parsable",
