@@ -17,12 +17,33 @@ import {
 } from "./calibration.ts";
 import { plan, type PlanItem } from "./plan.ts";
 import { type Node, openSession, type RunnerOptions, type Session } from "./session.ts";
+import type { Item, Params } from "./stage.ts";
 
 export interface CostModel extends CostUnits {
   /** a stage's built-in cost (start-up + per unit) when nothing measured applies; undefined: no estimate */
   defaultCost(stage: string): { fixed: number; perUnit: number } | undefined;
   /** the stage's jobs hold a GPU */
   gpu(stage: string): boolean;
+  /**
+   * Optional, once per plan before pricing: look at the items (and the fresh entries among them)
+   * for what the params cannot tell, e.g. how many images a task really has. Its `units` then
+   * replace CostUnits.units, for the items and for the fit on this cache's entries.
+   */
+  survey?(items: SurveyItem[]): Promise<UnitSurvey>;
+}
+
+/** One item the plan prices, for CostModel.survey. */
+export interface SurveyItem {
+  stage: string;
+  item: Item;
+  /** the folder of its fresh entry, when it has one */
+  entry?: string;
+}
+
+/** What a survey learnt: better units, and lines saying where they came from (printed under the plan). */
+export interface UnitSurvey {
+  units(stage: string, item: Item, params: Params): number;
+  notes: string[];
 }
 
 /** Where an estimate came from, best first. */
@@ -71,6 +92,8 @@ export interface CostPlan {
   /** the app's cost class (e.g. "segmenter=standin") and the bench calibration found for it */
   costClass: string;
   bench?: CalibrationRecord;
+  /** the model's survey notes, e.g. where the units' image counts came from */
+  notes: string[];
 }
 
 /**
@@ -168,9 +191,21 @@ export async function costPlanOf(
     const d = model.defaultCost(stage);
     return d ? { ...d, n: 0 } : undefined;
   };
+  const survey = await model.survey?.(planned.map((p) => ({
+    stage: p.stage,
+    item: p.item,
+    ...(p.state === "fresh" && p.key ? { entry: session.store.entryDir(p.key) } : {}),
+  })));
+  const units = survey?.units ??
+    ((stage: string, item: Item, params: Params) => model.units(stage, item, params));
   const entries = await entryWalls(cacheDir);
   const byKey = new Map(entries.map((e) => [e.key, e]));
-  const fitted = await calibrate(entries, model, costClass, (s) => bench?.stages[s] ?? builtIn(s));
+  const fitted = await calibrate(
+    entries,
+    { units, costClass: (params) => model.costClass?.(params) ?? "" },
+    costClass,
+    (s) => bench?.stages[s] ?? builtIn(s),
+  );
   /** a stage's cost to build one more item, and where it came from (the precedence above) */
   const stageCost = (stage: string): { cost?: Calibration; source: CostSource } => {
     const c = fitted.get(stage) ?? bench?.stages[stage] ?? builtIn(stage);
@@ -186,7 +221,7 @@ export async function costPlanOf(
     const base = { id: p.id, stage: p.stage, gpu, inputs };
     if (own) return { ...base, seconds: own.wallSeconds, build: false, source: "entry" };
     const { cost, source } = stageCost(p.stage);
-    const seconds = cost ? cost.fixed + cost.perUnit * model.units(p.stage, p.item, session.params) : 0;
+    const seconds = cost ? cost.fixed + cost.perUnit * units(p.stage, p.item, session.params) : 0;
     return { ...base, seconds, build: true, source };
   });
 
@@ -222,6 +257,7 @@ export async function costPlanOf(
     gpus,
     costClass,
     bench,
+    notes: survey?.notes ?? [],
   };
 }
 
@@ -292,6 +328,7 @@ export function formatCostPlan(p: CostPlan): string {
       p.criticalChain.length ? ` (${p.criticalChain.length} items, ending ${p.criticalChain.at(-1)})` : ""
     }`,
     benchLine(p),
+    ...p.notes,
     `wall on ${slots}: ${formatDuration(p.wall)}`,
   ].join("\n");
 }
