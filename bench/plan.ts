@@ -97,7 +97,11 @@ async function smokeRun(cache: string, extra: string[] = []): Promise<{ wall: nu
 async function writeCalibrationRows(fresh: string, target: string, how: string): Promise<BenchRow[]> {
   const params = resolveParams(CONFIG.schema, CONFIG.profiles, "smoke", {});
   const cls = (await COST_MODEL.costClass?.(params)) ?? "";
-  const fit = await calibrate(await entryWalls(fresh), COST_MODEL, cls, (s) => COST_MODEL.defaultCost(s));
+  const entries = await entryWalls(fresh);
+  // units as plan counts them: at most the images each task has (stages/cost.ts survey)
+  const survey = await COST_MODEL.survey?.(entries.map((e) => ({ stage: e.stage, item: e.item })));
+  const units = { units: survey?.units ?? COST_MODEL.units, costClass: COST_MODEL.costClass };
+  const fit = await calibrate(entries, units, cls, (s) => COST_MODEL.defaultCost(s));
   const stages = Object.fromEntries(fit);
   const path = await writeCalibration(target, cls, {
     measured: new Date().toISOString(),
