@@ -86,21 +86,21 @@ export function featureTerm(
 
   const coarse = (cell: number): Float32Array => {
     const out = new Float32Array(n), o = cell * p;
-    for (let i = 0; i < n; i++) {
-      let d = 0;
-      for (let c = 0, j = i * p; c < p; c++, j++) {
-        const t = cells[j] - cells[o + c];
-        d += t * t;
-      }
-      out[i] = Math.exp(k * d);
-    }
+    for (let i = 0; i < n; i++) out[i] = Math.exp(k * sqDist(cells, i * p, cells, o, p));
     return out;
   };
-  const border = new Float32Array(n);
-  const protos = borderPixels(ew, eh, BORDER_SAMPLES);
-  for (const b of protos) {
-    const d = coarse(b);
-    for (let i = 0; i < n; i++) border[i] += d[i] / protos.length;
+  // The mean kernel of the border prototypes, cell by cell against all prototypes (their vectors
+  // stay in cache), summed as a float32 per prototype in order: the values of averaging `coarse`.
+  const protos = borderPixels(ew, eh, BORDER_SAMPLES), count = protos.length;
+  const pv = new Float32Array(count * p);
+  protos.forEach((b, q) => pv.set(cells.subarray(b * p, b * p + p), q * p));
+  const border = new Float32Array(n), f32 = Math.fround;
+  for (let i = 0; i < n; i++) {
+    let acc = 0;
+    for (let q = 0; q < count; q++) {
+      acc = f32(acc + f32(Math.exp(k * sqDist(cells, i * p, pv, q * p, p))) / count);
+    }
+    border[i] = acc;
   }
   return {
     weight: (clicks) => weight / Math.pow(Math.max(clicks, 1), decay),
@@ -113,4 +113,22 @@ export function featureTerm(
       return resizeBilinear(coarse(cy * ew + cx), ew, eh, fw, fh);
     },
   };
+}
+
+/** Σ_c (a[ao + c] − b[bo + c])² in float64, added in channel order (4 at a time, same order). */
+function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number, p: number): number {
+  let d = 0, c = 0;
+  for (; c + 4 <= p; c += 4) {
+    const t0 = a[ao + c] - b[bo + c], t1 = a[ao + c + 1] - b[bo + c + 1];
+    const t2 = a[ao + c + 2] - b[bo + c + 2], t3 = a[ao + c + 3] - b[bo + c + 3];
+    d += t0 * t0;
+    d += t1 * t1;
+    d += t2 * t2;
+    d += t3 * t3;
+  }
+  for (; c < p; c++) {
+    const t = a[ao + c] - b[bo + c];
+    d += t * t;
+  }
+  return d;
 }

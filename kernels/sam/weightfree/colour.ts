@@ -54,13 +54,28 @@ export function clickDensity(grid: FineGrid, at: number, sigma: number): Float32
   return out;
 }
 
-/** [fh, fw] the mean kernel of BORDER_SAMPLES prototypes spread along the image border. */
+/**
+ * [fh, fw] the mean kernel of BORDER_SAMPLES prototypes spread along the image border: the same
+ * values, bit for bit, as averaging clickDensity over the prototypes (each kernel rounded to
+ * float32, divided by the count, added in prototype order into a float32 sum), but pixel by
+ * pixel, so no per-prototype map is allocated and the Lab planes are read once.
+ */
 export function borderDensity(grid: FineGrid, sigma: number): Float32Array {
-  const mean = new Float32Array(grid.fw * grid.fh);
-  const protos = borderPixels(grid.fw, grid.fh, BORDER_SAMPLES);
-  for (const i of protos) {
-    const d = clickDensity(grid, i, sigma);
-    for (let j = 0; j < mean.length; j++) mean[j] += d[j] / protos.length;
+  const { lab } = grid, n = grid.fw * grid.fh;
+  const k = -1 / (2 * sigma * sigma);
+  const pixels = borderPixels(grid.fw, grid.fh, BORDER_SAMPLES), count = pixels.length;
+  const protos = new Float64Array(3 * count);
+  pixels.forEach((at, b) => protos.set(localColour(grid, at), 3 * b));
+  const mean = new Float32Array(n);
+  const f32 = Math.fround;
+  for (let j = 0; j < n; j++) {
+    const l = lab[j], a = lab[n + j], bb = lab[2 * n + j];
+    let acc = 0;
+    for (let q = 0; q < 3 * count; q += 3) {
+      const dl = l - protos[q], da = a - protos[q + 1], db = bb - protos[q + 2];
+      acc = f32(acc + f32(Math.exp(k * (dl * dl + da * da + db * db))) / count);
+    }
+    mean[j] = acc;
   }
   return mean;
 }
