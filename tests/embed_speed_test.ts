@@ -3,12 +3,14 @@
  * the straightforward ones they replaced (tests/_embed_reference.ts), bit for bit, on random
  * images of odd sizes (1×1 and thin ones included, where borders and extents degenerate).
  */
-import { assert, assertEquals } from "./pipeline_assert.ts";
+import { assert, assertEquals, assertRejects } from "./pipeline_assert.ts";
+import { ModelError } from "../core/errors.ts";
 import type { RGBImage } from "../core/image.ts";
 import { makeRng } from "../core/rng.ts";
 import { EMBED_SIZE } from "../kernels/sam/segmenter.ts";
 import { resizeBilinear } from "../kernels/masks/resize.ts";
 import { embedFine } from "../kernels/sam/weightfree/embed.ts";
+import { createEmbedThread } from "../kernels/sam/weightfree/embed_thread.ts";
 import { borderDensity } from "../kernels/sam/weightfree/colour.ts";
 import { colourSigma } from "../kernels/sam/weightfree/decoder.ts";
 import { embedExtent } from "../kernels/sam/weightfree/features.ts";
@@ -73,4 +75,69 @@ Deno.test("embed speed: featureTerm's border map and click kernels equal the str
       );
     }
   }
+});
+
+Deno.test("embed speed: the embedding thread's grid, features and aux equal embedFine's on this thread", async () => {
+  const thread = createEmbedThread("test segmenter");
+  try {
+    for (const [i, [w, h]] of SIZES.entries()) {
+      const image = randomImage(w, h, 10 + i);
+      const here = embedFine(image, STANDIN_CONFIG), there = await thread.embedFine(image, STANDIN_CONFIG);
+      assertSameBits(there.data, here.data, `${w}×${h} features`);
+      const g = there.grid, r = here.grid;
+      assertEquals([g.fw, g.fh, g.width, g.height, g.costs.meanDiff], [
+        r.fw,
+        r.fh,
+        r.width,
+        r.height,
+        r.costs.meanDiff,
+      ]);
+      for (const k of ["e", "s", "se", "sw"] as const) {
+        assertSameBits(g.costs[k], r.costs[k], `${w}×${h} costs.${k}`);
+      }
+      assertEquals(Object.keys(there.aux), Object.keys(here.aux));
+      for (const [k, a] of Object.entries(here.aux)) {
+        assertEquals(there.aux[k].shape, a.shape);
+        assertSameBits(there.aux[k].data as Float32Array, a.data as Float32Array, `${w}×${h} aux.${k}`);
+      }
+    }
+  } finally {
+    await thread.dispose();
+  }
+});
+
+Deno.test("embed speed: an error on the embedding thread rejects with a ModelError naming the segmenter", async () => {
+  const thread = createEmbedThread("test segmenter");
+  try {
+    await assertRejects(
+      // a grid too large to allocate: embedFine throws a RangeError on the thread
+      () =>
+        thread.embedFine({ width: 1e5, height: 1e5, data: new Uint8Array(3) }, {
+          ...STANDIN_CONFIG,
+          fineSize: 1e5,
+        }),
+      ModelError,
+      "test segmenter",
+    );
+    // the thread still answers afterwards
+    assertEquals((await thread.embedFine(randomImage(5, 5, 0), STANDIN_CONFIG)).grid.fw, 5);
+  } finally {
+    await thread.dispose();
+  }
+});
+
+Deno.test("embed speed: a program that never disposes its embedding thread still exits", async () => {
+  const url = new URL("../kernels/sam/weightfree/embed_thread.ts", import.meta.url).href;
+  const cfg = JSON.stringify(STANDIN_CONFIG);
+  const code = `const { createEmbedThread } = await import(${JSON.stringify(url)});
+    const r = await createEmbedThread("t").embedFine({ width: 2, height: 2, data: new Uint8Array(12) }, ${cfg});
+    console.log("fw", r.grid.fw);`;
+  const child = new Deno.Command(Deno.execPath(), { args: ["eval", code], stdout: "piped", stderr: "piped" })
+    .spawn();
+  const timer = setTimeout(() => child.kill(), 60_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assert(out.success, `exit ${out.code} (killed after 60 s if it hung): ${text}`);
+  assert(text.includes("fw 2"), text);
 });

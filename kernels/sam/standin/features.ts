@@ -84,22 +84,34 @@ export function featureTerm(
   const sigma = Math.max(sigmaRel * Math.sqrt(ms), 1e-6);
   const k = -1 / (2 * sigma * sigma);
 
+  const d4 = new Float64Array(4);
+  /** [n] the kernel of every cell against `cell`'s features, four cells at a time. */
   const coarse = (cell: number): Float32Array => {
     const out = new Float32Array(n), o = cell * p;
-    for (let i = 0; i < n; i++) out[i] = Math.exp(k * sqDist(cells, i * p, cells, o, p));
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      sqDist4(cells, o, cells, i * p, (i + 1) * p, (i + 2) * p, (i + 3) * p, p, d4);
+      for (let j = 0; j < 4; j++) out[i + j] = Math.exp(k * d4[j]);
+    }
+    for (; i < n; i++) out[i] = Math.exp(k * sqDist(cells, i * p, cells, o, p));
     return out;
   };
   // The mean kernel of the border prototypes, cell by cell against all prototypes (their vectors
   // stay in cache), summed as a float32 per prototype in order: the values of averaging `coarse`.
   const protos = borderPixels(ew, eh, BORDER_SAMPLES), count = protos.length;
-  const pv = new Float32Array(count * p);
+  const pv = new Float32Array(count * p), dq = new Float64Array(count);
   protos.forEach((b, q) => pv.set(cells.subarray(b * p, b * p + p), q * p));
   const border = new Float32Array(n), f32 = Math.fround;
   for (let i = 0; i < n; i++) {
-    let acc = 0;
-    for (let q = 0; q < count; q++) {
-      acc = f32(acc + f32(Math.exp(k * sqDist(cells, i * p, pv, q * p, p))) / count);
+    const o = i * p;
+    let q = 0;
+    for (; q + 4 <= count; q += 4) {
+      sqDist4(cells, o, pv, q * p, (q + 1) * p, (q + 2) * p, (q + 3) * p, p, d4);
+      dq.set(d4, q);
     }
+    for (; q < count; q++) dq[q] = sqDist(cells, o, pv, q * p, p);
+    let acc = 0;
+    for (q = 0; q < count; q++) acc = f32(acc + f32(Math.exp(k * dq[q])) / count);
     border[i] = acc;
   }
   return {
@@ -115,20 +127,43 @@ export function featureTerm(
   };
 }
 
-/** Σ_c (a[ao + c] − b[bo + c])² in float64, added in channel order (4 at a time, same order). */
+/** Σ_c (a[ao + c] − b[bo + c])² in float64, added in channel order. */
 function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number, p: number): number {
-  let d = 0, c = 0;
-  for (; c + 4 <= p; c += 4) {
-    const t0 = a[ao + c] - b[bo + c], t1 = a[ao + c + 1] - b[bo + c + 1];
-    const t2 = a[ao + c + 2] - b[bo + c + 2], t3 = a[ao + c + 3] - b[bo + c + 3];
-    d += t0 * t0;
-    d += t1 * t1;
-    d += t2 * t2;
-    d += t3 * t3;
-  }
-  for (; c < p; c++) {
+  let d = 0;
+  for (let c = 0; c < p; c++) {
     const t = a[ao + c] - b[bo + c];
     d += t * t;
   }
   return d;
+}
+
+/**
+ * sqDist of a's vector at `ao` to four of b's at once, into out[0..3]: each sum still in channel
+ * order (the same values), but four independent add chains instead of one, so the adds overlap
+ * (one chain waits on each add's latency: the whole cost of the border map before).
+ */
+function sqDist4(
+  a: Float32Array,
+  ao: number,
+  b: Float32Array,
+  b0: number,
+  b1: number,
+  b2: number,
+  b3: number,
+  p: number,
+  out: Float64Array,
+): void {
+  let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+  for (let c = 0; c < p; c++) {
+    const x = a[ao + c];
+    const t0 = x - b[b0 + c], t1 = x - b[b1 + c], t2 = x - b[b2 + c], t3 = x - b[b3 + c];
+    d0 += t0 * t0;
+    d1 += t1 * t1;
+    d2 += t2 * t2;
+    d3 += t3 * t3;
+  }
+  out[0] = d0;
+  out[1] = d1;
+  out[2] = d2;
+  out[3] = d3;
 }

@@ -7,7 +7,9 @@
  *
  * - embed: the weight-free fine grid and its [16, 64, 64] features (weightfree/embed.ts), and
  *   the backbone's [P, 64, 64] projected MobileNetV2 features (backbone.ts, features.ts) on
- *   SAM's padded frame: `data` = [P + 16, 64, 64], features first.
+ *   SAM's padded frame: `data` = [P + 16, 64, 64], features first. The weight-free part runs
+ *   on a worker thread (weightfree/embed_thread.ts) while the backbone runs on this one; the
+ *   thread ends with `dispose`, and never keeps a finished program alive.
  * - decode: the weight-free decoder (geodesic distance + colour log-odds) plus a feature
  *   log-odds term: a click's kernel in feature space against every cell, so a click reaches
  *   the parts of its object that look alike to the network even across colour edges.
@@ -26,10 +28,11 @@ import {
   type Embedding,
   type Segmenter,
 } from "../segmenter.ts";
-import { CHANNELS, embedExtent } from "../weightfree/features.ts";
+import { CHANNELS, embedExtent, fineGridSize } from "../weightfree/features.ts";
 import { decodeOnGrid } from "../weightfree/decoder.ts";
-import { checkConfig, checkImage, embedFine, gridCache, gridFromAux, settle } from "../weightfree/embed.ts";
-import type { FineGrid } from "../weightfree/grid.ts";
+import { checkConfig, checkImage, gridCache, gridFromAux, settle } from "../weightfree/embed.ts";
+import { createEmbedThread } from "../weightfree/embed_thread.ts";
+import type { FeatureTerm, FineGrid } from "../weightfree/grid.ts";
 import { STANDIN_CONFIG, type StandinConfig, standinId } from "./config.ts";
 import { createBackbone } from "./backbone.ts";
 import { featureTerm, maskToExtent } from "./features.ts";
@@ -58,25 +61,20 @@ export async function createStandinSegmenter(
   const id = standinId(cfg, sha256);
   const P = cfg.projection, G = EMBED_SIZE;
   const backbone = await createBackbone(path, P, cfg.projectionSeed);
+  /** The feature term of an embedding's first P channels, on the fine grid of a width × height image. */
+  const featuresOf = (data: Float32Array, width: number, height: number): FeatureTerm | undefined => {
+    if (!(cfg.featureWeight > 0)) return undefined;
+    const { ew, eh } = embedExtent(width, height), { fw, fh } = fineGridSize(width, height, cfg.fineSize);
+    const feat = data.subarray(0, P * G * G);
+    return featureTerm(feat, P, ew, eh, fw, fh, cfg.featureWeight, cfg.featureDecay, cfg.featureSigma);
+  };
   /** The grid with the feature term of the embedding's first P channels. */
   const withFeatures = (grid: FineGrid, data: Float32Array): FineGrid => {
-    if (cfg.featureWeight > 0) {
-      const { ew, eh } = embedExtent(grid.width, grid.height);
-      const feat = data.subarray(0, P * G * G);
-      grid.feature = featureTerm(
-        feat,
-        P,
-        ew,
-        eh,
-        grid.fw,
-        grid.fh,
-        cfg.featureWeight,
-        cfg.featureDecay,
-        cfg.featureSigma,
-      );
-    }
+    const feature = featuresOf(data, grid.width, grid.height);
+    if (feature) grid.feature = feature;
     return grid;
   };
+  const thread = createEmbedThread(WHO);
 
   const grids = gridCache(id, WHO, (emb) => {
     if (emb.channels !== P + CHANNELS.length || emb.data.length !== emb.channels * G * G) {
@@ -93,12 +91,17 @@ export async function createStandinSegmenter(
     isSam: false,
     async embed(image: RGBImage): Promise<Embedding> {
       checkImage(image, WHO);
+      // The weight-free grid on the worker thread while the backbone runs on this one.
+      const fine = thread.embedFine(image, cfg);
+      fine.catch(() => {}); // awaited below; a backbone error must not leave it unhandled
       const raw = await backbone.run(image);
-      const { grid, data: colour, aux } = embedFine(image, cfg);
       const { ew, eh } = embedExtent(image.width, image.height);
       const data = new Float32Array((P + CHANNELS.length) * G * G);
       data.set(maskToExtent(raw, P, ew, eh));
+      const feature = featuresOf(data, image.width, image.height);
+      const { grid, data: colour, aux } = await fine;
       data.set(colour, P * G * G);
+      if (feature) grid.feature = feature;
       const emb: Embedding = {
         data,
         channels: P + CHANNELS.length,
@@ -107,11 +110,13 @@ export async function createStandinSegmenter(
         segmenter: id,
         aux,
       };
-      return grids.keep(emb, withFeatures(grid, data));
+      return grids.keep(emb, grid);
     },
     decode(emb: Embedding, points: Point[], _options?: DecodeOptions): Promise<DecodeResult> {
       return settle(() => decodeOnGrid(grids.of(emb), points, cfg));
     },
-    dispose: () => backbone.dispose(),
+    async dispose() {
+      await Promise.all([backbone.dispose(), thread.dispose()]);
+    },
   };
 }

@@ -34,15 +34,19 @@ export function embedFine(
   const costs = edgeCosts(lab, fw, fh, cfg.eps, cfg.edgePower);
   const { data, borderDist } = embeddingFeatures(lab, fw, fh, width, height, costs, cfg.sweeps);
   const grid: FineGrid = { fw, fh, width, height, lab, borderDist, costs, seeds: new Map() };
+  if (cfg.colourWeight > 0) grid.borderColour = borderDensity(grid, colourSigma(grid, cfg));
+  return { grid, data, aux: fineAux(grid) };
+}
+
+/** The aux arrays that carry a fine grid through the embed cache (gridFromAux reads them back). */
+export function fineAux(grid: FineGrid): Record<string, AuxArray> {
+  const { fw, fh } = grid;
   const aux: Record<string, AuxArray> = {
-    lab: { shape: [3, fh, fw], data: lab },
-    borderDist: { shape: [fh, fw], data: borderDist },
+    lab: { shape: [3, fh, fw], data: grid.lab },
+    borderDist: { shape: [fh, fw], data: grid.borderDist },
   };
-  if (cfg.colourWeight > 0) {
-    grid.borderColour = borderDensity(grid, colourSigma(grid, cfg));
-    aux.borderColour = { shape: [fh, fw], data: grid.borderColour };
-  }
-  return { grid, data, aux };
+  if (grid.borderColour) aux.borderColour = { shape: [fh, fw], data: grid.borderColour };
+  return aux;
 }
 
 /**

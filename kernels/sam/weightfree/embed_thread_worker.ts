@@ -1,0 +1,24 @@
+/**
+ * The worker half of embed_thread.ts: embedFine per FineRequest; the FineReply transfers the
+ * grid's typed arrays' buffers (no copy), or says the error.
+ */
+import { parentPort } from "node:worker_threads";
+import { embedFine } from "./embed.ts";
+import type { FineReply, FineRequest } from "./embed_thread.ts";
+
+parentPort!.on("message", ({ id, width, height, pixels, cfg }: FineRequest) => {
+  let reply: FineReply, transfer: ArrayBuffer[] = [];
+  try {
+    const { grid, data } = embedFine({ width, height, data: new Uint8Array(pixels) }, cfg);
+    const { lab, borderDist, borderColour, costs: { e, s, se, sw, meanDiff } } = grid;
+    const arrays = { lab, borderDist, e, s, se, sw, borderColour, data };
+    const buffers = Object.fromEntries(
+      Object.entries(arrays).filter(([, a]) => a).map(([k, a]) => [k, a!.buffer as ArrayBuffer]),
+    );
+    reply = { id, fw: grid.fw, fh: grid.fh, meanDiff, buffers };
+    transfer = Object.values(buffers);
+  } catch (e) {
+    reply = { id, error: (e as Error).message };
+  }
+  parentPort!.postMessage(reply, transfer);
+});
