@@ -141,3 +141,15 @@ Deno.test("embed speed: a program that never disposes its embedding thread still
   assert(out.success, `exit ${out.code} (killed after 60 s if it hung): ${text}`);
   assert(text.includes("fw 2"), text);
 });
+
+Deno.test("embed speed: dispose rejects an embedding in flight; the thread starts again when asked", async () => {
+  const thread = createEmbedThread("test segmenter");
+  try {
+    const inFlight = thread.embedFine(randomImage(500, 375, 1), STANDIN_CONFIG);
+    await thread.dispose();
+    await assertRejects(() => inFlight, ModelError, "disposed while an embedding was in flight");
+    assertEquals((await thread.embedFine(randomImage(4, 3, 0), STANDIN_CONFIG)).grid.fw, 4);
+  } finally {
+    await thread.dispose();
+  }
+});

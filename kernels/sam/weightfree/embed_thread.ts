@@ -19,8 +19,7 @@ import { fineAux } from "./embed.ts";
 import type { FineGrid } from "./grid.ts";
 
 /** The typed arrays of a fine grid and its [16, 64, 64] features, each with a buffer of its own. */
-export const FINE_ARRAYS = ["lab", "borderDist", "e", "s", "se", "sw", "borderColour", "data"] as const;
-type FineArray = (typeof FINE_ARRAYS)[number];
+type FineArray = "lab" | "borderDist" | "e" | "s" | "se" | "sw" | "borderColour" | "data";
 
 /** What the worker answers to one image: the grid's numbers and its arrays' buffers. */
 export type FineReply =
@@ -56,10 +55,12 @@ export function createEmbedThread(who: string): EmbedThread {
   let worker: Worker | undefined;
   let nextId = 0;
   const pending = new Map<number, { resolve: (r: FineReply) => void; reject: (e: Error) => void }>();
-  const failAll = (e: Error) => {
+  /** Reject every request in flight on `w` (unless `w` was already replaced): the next starts anew. */
+  const failAll = (w: Worker, e: Error) => {
+    if (worker !== w) return;
+    worker = undefined;
     for (const p of pending.values()) p.reject(e);
     pending.clear();
-    worker = undefined;
   };
   const start = (): Worker => {
     const w = new Worker(new URL("./embed_thread_worker.ts", import.meta.url));
@@ -69,8 +70,8 @@ export function createEmbedThread(who: string): EmbedThread {
       if (pending.size === 0) w.unref(); // idle: let a finished program exit
       p?.resolve(r);
     });
-    w.on("error", (e: Error) => failAll(new ModelError(`${who}: embedding thread failed: ${e.message}`)));
-    w.on("exit", (code: number) => failAll(new ModelError(`${who}: embedding thread exited (${code})`)));
+    w.on("error", (e: Error) => failAll(w, new ModelError(`${who}: embedding thread failed: ${e.message}`)));
+    w.on("exit", (code: number) => failAll(w, new ModelError(`${who}: embedding thread exited (${code})`)));
     return w;
   };
   return {
@@ -101,11 +102,9 @@ export function createEmbedThread(who: string): EmbedThread {
     },
     async dispose() {
       const w = worker;
-      worker = undefined;
-      if (w) {
-        w.removeAllListeners("exit");
-        await w.terminate();
-      }
+      if (!w) return;
+      failAll(w, new ModelError(`${who}: disposed while an embedding was in flight`));
+      await w.terminate();
     },
   };
 }
