@@ -143,7 +143,10 @@ async function slurmBuild(local: string, slurm: string): Promise<void> {
   assertMatch(built.err, /submitted report as SLURM job \d+/);
   const n = Number(built.err.match(/\b(\d+) item\(s\) built, 0 cached\b/)?.[1] ?? 0);
   assert(n > 0, `no '<n> item(s) built, 0 cached' line:\n${built.err.slice(-2000)}`);
-  console.error(`[e2e] smoke under SLURM: ${n} items (one job each) in ${seconds.toFixed(0)} s`);
+  const jobs = built.err.match(/^submitted .* as SLURM job \d+/gm)?.length ?? 0;
+  // the studies are built by the coordinator (stages/config.ts: local), every other item by a job
+  assert(jobs > 0 && jobs < n, `${jobs} jobs for ${n} items`);
+  console.error(`[e2e] smoke under SLURM: ${n} items, ${jobs} of them as jobs, in ${seconds.toFixed(0)} s`);
 
   // entries first: an output that differs under one key names its file (the cause), where the
   // index would show only the keys downstream of it
