@@ -39,13 +39,16 @@ export function appCacheDir(): string {
 }
 
 /** The plan-vs-measured row of one run record (or of none). */
+/** Overrides every run sets itself (the profile's name, tasks left out for lack of data, the device). */
+const SET_BY_THE_RUN = new Set(["runProfile", "skippedTasks", "device"]);
+
 export function runRow(rec: RunRecord | undefined, profile: string, what: string, none: string): BenchRow {
   const target = "0.75–1.25 (±25%)";
   if (!rec) return { area: "plan", what: `${what}: ${none}`, value: NaN, unit: "×", target, ok: false };
   const r = rec.measuredSeconds / rec.estimateSeconds;
-  const set = Object.entries(rec.overrides ?? {}).map(([k, v]) =>
-    ` ${k}=${Array.isArray(v) ? v.join(",") : v}`
-  );
+  const set = Object.entries(rec.overrides ?? {})
+    .filter(([k]) => !SET_BY_THE_RUN.has(k))
+    .map(([k, v]) => ` ${k}=${Array.isArray(v) ? v.join(",") : v}`);
   return {
     area: "plan",
     what: `${what} (${profile}${set.join("")}, ${rec.executor} --jobs ${rec.workers}: took ${

@@ -57,30 +57,25 @@ export const STAGE_UNITS: Record<string, (item: Item, p: Params, have?: TaskImag
  * Built-in cost of one item (seconds: `fixed` start-up + `perUnit` × units), the fallback when
  * neither this cache nor the bench has measured the stage. `fixed` is what an item costs before
  * its first unit (worker message, stage module, tf/onnx init, segmenter load, reading inputs).
- * Measured 2026-12-02 on this project's 2-core CPU machine with the stand-in segmenter (smoke's
- * `offline` here), as `deno task bench --only plan` does: `reproduce --profile smoke --jobs 2` on
- * a fresh cache (8.9 min), then again with `--set trainCount=4 --set testCount=4`, and fitCost on
- * the 227 entries. The machine also ran other work (load average 6–10 on 2 cores), so they are
- * pessimistic. Where the fit could not split the two terms: preprocess did not grow with images
- * under that load (all start-up), embed-cache's line went through the origin (all per unit),
- * and the study stages and the report count one unit per item (their mean item time is start-up).
- * clip-maps has no measurement (no CLIP weights here): embed-cache's rate, a guess.
- * That fit counted trainCount / testCount images for every task; units now count at most the
- * images a task has (blur has 2 / 4 here, voc-person 10 / 12), so each per-unit rate is scaled by
- * smoke's Σ params units / Σ real units over the same 126 items (embed-cache and clip-maps 1.228,
- * train-agent 1.265, evaluate 1.221, persam 1.207), which keeps smoke's estimate where it was.
+ * Measured 2026-12-02 05:21 UTC on this project's 2-core CPU machine with nothing else running
+ * (load before 0.8), stand-in segmenter, by `deno task bench --only plan`: `reproduce --profile
+ * smoke --jobs 2` on a fresh cache (3.4 min), then again with `--set trainCount=4 --set
+ * testCount=4`, fitCost on the 227 entries with the units above (the images a task has). The
+ * studies and the report count one unit per item: their cost is start-up. clip-maps has no
+ * measurement (no CLIP weights here): embed-cache's rate, a guess. The earlier defaults, fitted
+ * while the machine ran other work (load 6–10), priced smoke at 8.5 min.
  */
 export const DEFAULT_COST: Record<string, { fixed: number; perUnit: number }> = {
-  "preprocess": { fixed: 1.1, perUnit: 0 },
-  "embed-cache": { fixed: 0, perUnit: 0.196 },
-  "clip-maps": { fixed: 0, perUnit: 0.196 },
-  "train-agent": { fixed: 3.4, perUnit: 0.0607 },
-  "evaluate": { fixed: 0.7, perUnit: 0.0379 },
-  "persam": { fixed: 1.2, perUnit: 0.0604 },
-  "baselines": { fixed: 0.08, perUnit: 0 },
-  "ablate": { fixed: 0.03, perUnit: 0 },
-  "sweep": { fixed: 0.09, perUnit: 0 },
-  "report": { fixed: 10.5, perUnit: 0 },
+  "preprocess": { fixed: 0.5, perUnit: 0.0114 },
+  "embed-cache": { fixed: 0, perUnit: 0.0857 },
+  "clip-maps": { fixed: 0, perUnit: 0.0857 },
+  "train-agent": { fixed: 0.72, perUnit: 0.0183 },
+  "evaluate": { fixed: 0.05, perUnit: 0.0163 },
+  "persam": { fixed: 0.08, perUnit: 0.049 },
+  "baselines": { fixed: 0.003, perUnit: 0 },
+  "ablate": { fixed: 0.003, perUnit: 0 },
+  "sweep": { fixed: 0.004, perUnit: 0 },
+  "report": { fixed: 5.5, perUnit: 0 },
 };
 
 const resolved = new Map<string, Promise<string>>();

@@ -192,7 +192,7 @@ Deno.test("bench plan row: measured / estimated, and a cut-down run names the pa
   const { runRow } = await import("../bench/plan.ts");
   const [rec] = [{
     profile: "quick",
-    overrides: { tasks: ["glass"], seeds: [0] },
+    overrides: { tasks: ["glass"], seeds: [0], runProfile: "quick", device: "cpu" },
     paramsDigest: "0".repeat(64),
     executor: "local",
     workers: 2,
