@@ -87,6 +87,20 @@ slurmTest(
   },
 );
 
+slurmTest(
+  "slurm (c): two coordinators started at once on one cache build every key exactly once",
+  async (root, cache) => {
+    const log = join(root, "builds.log");
+    const [a, b] = await Promise.all([0, 1].map(() => run(root, cache, SLURM, { TOY_BUILD_LOG: log })));
+    assertEquals(a.code, 0, a.stderr);
+    assertEquals(b.code, 0, b.stderr);
+    // both may submit a job for one item: the second job finds the key claimed, waits, uses the entry
+    const built = (await Deno.readTextFile(log)).trim().split("\n").map((l) => l.split(" ")[0]).sort();
+    assertEquals(built, ["double[task=a]", "double[task=b]", "source[task=a]", "source[task=b]", "sum"]);
+    assertEquals(await indexKeys(cache).then((k) => Object.keys(k).length), 5);
+  },
+);
+
 /** Items fresh in `cache` (status through the CLI, with these flags and env). */
 async function freshItems(
   root: string,

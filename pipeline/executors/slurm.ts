@@ -11,6 +11,7 @@
  */
 import { dirname, join } from "node:path";
 import { InterruptedError } from "../../core/errors.ts";
+import { replaceAtomic } from "../durable.ts";
 import { itemFileName } from "../items.ts";
 import { Slots } from "../pool.ts";
 import type { EntryMeta } from "../store.ts";
@@ -302,7 +303,10 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     const base = join(opts.logDir, node.stage, itemFileName(node.item));
     await Deno.mkdir(dirname(base), { recursive: true });
     const script = `${base}.sh`;
-    await Deno.writeTextFile(script, jobScript(node, opts.command(node), base));
+    // temp + rename: a second coordinator on this cache writes the same path, and sbatch must
+    // never read it half-written
+    const text = new TextEncoder().encode(jobScript(node, opts.command(node), base));
+    await replaceAtomic(script, `${script}.${Deno.pid}.${crypto.randomUUID()}.tmp`, text, false);
     const args = [...sbatchArgs(opts, node, `${base}-%j.log`), script];
     const release = await submitting.acquire();
     const res = await runCommand(bin.sbatch, args).finally(release);
