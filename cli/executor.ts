@@ -34,7 +34,8 @@ export interface JobApp {
 export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
   executor: {
     type: "string",
-    doc: "local: build items in this process (--jobs workers); slurm: one sbatch job per item",
+    doc:
+      "local: build items in this process (--jobs workers); slurm: one sbatch job per item (the studies, milliseconds each, in this process)",
     default: "local",
   },
   "slurm-args": {
