@@ -3,7 +3,7 @@
  * test fixtures that need a stage's output (preprocess, embed-cache) without a cache, keys or
  * claims. The item is built only when the stage's first output is missing from `dir`.
  * @example
- * const pre = await buildStageOnce(preprocessStage, { task: "glass" }, params, {}, "/tmp/x/pre");
+ * const pre = await buildStageOnce(preprocessStage, { task: "glass" }, params, {}, "out/pre");
  */
 import { join } from "node:path";
 import type { Item, Params, RunContext, Stage } from "../pipeline/stage.ts";
