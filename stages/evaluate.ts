@@ -35,10 +35,7 @@ export const evaluateStage: Stage = {
   code: [
     "stages/evaluate.ts",
     "stages/train_agent.ts",
-    "data/tasks.ts", // the task's metrics and SRM label threshold
-    "kernels/agent/evaluate.ts",
-    "kernels/agent/trace.ts",
-    ...AGENT_CODE,
+    ...AGENT_CODE, // kernels/agent (episodes, traces) and data/tasks.ts (metrics, SRM threshold)
     ...METRICS_CODE,
   ],
   params: ["segmenter", "feedMask", "multimask", "fig1Examples"],
