@@ -9,11 +9,33 @@ import { replaceAtomic } from "./durable.ts";
 import type { Item, Params } from "./stage.ts";
 import { ENTRY_META, type EntryMeta } from "./store.ts";
 
-/** A stage's cost: `fixed + perUnit × units` seconds per item, fitted on `n` items (0: typed by hand). */
+/**
+ * A stage's cost: `fixed + perUnit × units + Σ perTerm[k] × terms[k]` seconds per item, fitted
+ * on `n` items (0: typed by hand). `perTerm` prices the app's further work measures (CostUnits.terms,
+ * e.g. megapixels decoded), one rate per term; absent where the app counts units only.
+ */
 export interface Calibration {
   fixed: number;
   perUnit: number;
+  perTerm?: number[];
   n: number;
+}
+
+/** An item's seconds under `c` (terms beyond c.perTerm's length cost nothing). */
+export function priceOf(
+  c: { fixed: number; perUnit: number; perTerm?: number[] },
+  units: number,
+  terms: number[] = [],
+): number {
+  return c.fixed + c.perUnit * units + terms.reduce((a, t, k) => a + (c.perTerm?.[k] ?? 0) * t, 0);
+}
+
+/**
+ * Whether `c` prices the terms the app counts for a stage: a calibration made before the app
+ * counted a term (an older bench file) would price it at 0, so it must not be used.
+ */
+export function pricesTerms(c: { perTerm?: number[] }, terms: number[] | undefined): boolean {
+  return (c.perTerm?.length ?? 0) === (terms?.length ?? 0);
 }
 
 /** Where calibration numbers were measured. */
@@ -122,7 +144,27 @@ function median(xs: number[]): number {
  * at most the fastest item) is kept and the rest is the median per unit; without a prior, the
  * median of wall / units.
  */
-export function fitCost(points: { units: number; wall: number }[], prior?: { fixed: number }): Calibration {
+export function fitCost(
+  points: { units: number; wall: number; terms?: number[] }[],
+  prior?: { fixed: number },
+): Calibration {
+  const k = points[0]?.terms?.length ?? 0;
+  const first = points[0];
+  const alike = points.every((p) =>
+    p.units === first.units && p.terms?.every((t, j) => t === first.terms![j])
+  );
+  if (k > 0 && !alike) {
+    return fitTerms(
+      points.map((p) => [1, p.units, ...p.terms!]),
+      points.map((p) => p.wall),
+    );
+  }
+  const c = fitUnits(points, prior);
+  // every item alike: its terms cannot be told from its units, which then carry the whole cost
+  return k > 0 ? { ...c, perTerm: new Array(k).fill(0) } : c;
+}
+
+function fitUnits(points: { units: number; wall: number }[], prior?: { fixed: number }): Calibration {
   const n = points.length;
   const mu = points.reduce((a, p) => a + p.units, 0) / n;
   const mw = points.reduce((a, p) => a + p.wall, 0) / n;
@@ -140,9 +182,58 @@ export function fitCost(points: { units: number; wall: number }[], prior?: { fix
   return { fixed, perUnit: median(points.map((p) => (p.wall - fixed) / p.units)), n };
 }
 
+/**
+ * Non-negative least squares of `wall ≈ x · rates` over the columns [start-up, units, ...terms]
+ * (a handful: every subset of free columns is solved, the best feasible one kept). A column
+ * that does not vary apart from the others cannot be told apart: a singular subset is skipped.
+ */
+function fitTerms(x: number[][], wall: number[]): Calibration {
+  const cols = x[0].length;
+  let best: { sse: number; rates: number[] } | undefined;
+  for (let mask = 1; mask < 1 << cols; mask++) {
+    const free = [...Array(cols).keys()].filter((c) => mask & (1 << c));
+    const sol = leastSquares(x.map((r) => free.map((c) => r[c])), wall);
+    if (!sol || sol.some((v) => v < 0)) continue;
+    const rates = new Array(cols).fill(0);
+    free.forEach((c, i) => (rates[c] = sol[i]));
+    const sse = x.reduce((a, r, i) => a + (r.reduce((b, v, c) => b + v * rates[c], 0) - wall[i]) ** 2, 0);
+    if (!best || sse < best.sse - 1e-12) best = { sse, rates };
+  }
+  const rates = best?.rates ?? new Array(cols).fill(0);
+  return { fixed: rates[0], perUnit: rates[1], perTerm: rates.slice(2), n: x.length };
+}
+
+/** Least squares through the normal equations (Gaussian elimination); undefined when singular. */
+function leastSquares(a: number[][], b: number[]): number[] | undefined {
+  const m = a[0].length;
+  if (a.length < m) return undefined;
+  const scale = Array.from({ length: m }, (_, j) => Math.sqrt(a.reduce((s, r) => s + r[j] ** 2, 0)) || 1);
+  const n = Array.from({ length: m }, (_, i) => [
+    ...Array.from({ length: m }, (_, j) => a.reduce((s, r) => s + r[i] * r[j], 0) / (scale[i] * scale[j])),
+    a.reduce((s, r, k) => s + r[i] * b[k], 0) / scale[i],
+  ]);
+  for (let c = 0; c < m; c++) {
+    const p = n.slice(c).reduce((bi, r, i) => (Math.abs(r[c]) > Math.abs(n[bi][c]) ? c + i : bi), c);
+    if (Math.abs(n[p][c]) < 1e-9) return undefined; // collinear columns (scaled: relative to 1)
+    [n[c], n[p]] = [n[p], n[c]];
+    for (let r = 0; r < m; r++) {
+      if (r === c) continue;
+      const f = n[r][c] / n[c][c];
+      for (let j = c; j <= m; j++) n[r][j] -= f * n[c][j];
+    }
+  }
+  return n.map((r, i) => r[m] / r[i] / scale[i]);
+}
+
 /** How the app counts an item's work and classes entries (pipeline/cost.ts's CostModel, in part). */
 export interface CostUnits {
   units(stage: string, item: Item, params: Params): number;
+  /**
+   * Optional further work measures of an item, each priced at its own fitted rate (e.g. the
+   * megapixels a stage decodes, when items of one unit count differ in image size); the same
+   * number of terms for every item of a stage; undefined or [] where units say it all.
+   */
+  terms?(stage: string, item: Item, params: Params): number[] | undefined;
   /** entries made under another class (e.g. another segmenter) are not fitted together; default: one class */
   costClass?(params: Params): string | Promise<string>;
 }
@@ -157,12 +248,17 @@ export async function calibrate(
   cls = "",
   prior: (stage: string) => { fixed: number } | undefined = () => undefined,
 ): Promise<Map<string, Calibration>> {
-  const by = new Map<string, { units: number; wall: number }[]>();
+  const by = new Map<string, { units: number; wall: number; terms?: number[] }[]>();
   for (const e of entries) {
     if (((await model.costClass?.(e.config ?? {})) ?? "") !== cls) continue;
     const units = model.units(e.stage, e.item, e.config ?? {});
     if (!(units > 0)) continue;
-    by.set(e.stage, [...(by.get(e.stage) ?? []), { units, wall: e.wallSeconds }]);
+    const terms = model.terms?.(e.stage, e.item, e.config ?? {});
+    by.set(e.stage, [...(by.get(e.stage) ?? []), {
+      units,
+      wall: e.wallSeconds,
+      ...(terms?.length ? { terms } : {}),
+    }]);
   }
   return new Map([...by].map(([s, points]) => [s, fitCost(points, prior(s))]));
 }

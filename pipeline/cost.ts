@@ -13,6 +13,8 @@ import {
   type CalibrationRecord,
   type CostUnits,
   entryWalls,
+  priceOf,
+  pricesTerms,
   readCalibrationFile,
 } from "./calibration.ts";
 import { plan, type PlanItem } from "./plan.ts";
@@ -20,14 +22,14 @@ import { type Node, openSession, type RunnerOptions, type Session } from "./sess
 import type { Item, Params } from "./stage.ts";
 
 export interface CostModel extends CostUnits {
-  /** a stage's built-in cost (start-up + per unit) when nothing measured applies; undefined: no estimate */
-  defaultCost(stage: string): { fixed: number; perUnit: number } | undefined;
+  /** a stage's built-in cost (start-up + per unit + per term) when nothing measured applies; undefined: no estimate */
+  defaultCost(stage: string): { fixed: number; perUnit: number; perTerm?: number[] } | undefined;
   /** the stage's jobs hold a GPU */
   gpu(stage: string): boolean;
   /**
    * Optional, once per plan before pricing: look at the items (and the fresh entries among them)
-   * for what the params cannot tell, e.g. how many images a task really has. Its `units` then
-   * replace CostUnits.units, for the items and for the fit on this cache's entries.
+   * for what the params cannot tell, e.g. how many images a task really has. Its `units` (and
+   * `terms`) then replace CostUnits', for the items and for the fit on this cache's entries.
    */
   survey?(items: SurveyItem[]): Promise<UnitSurvey>;
 }
@@ -43,6 +45,7 @@ export interface SurveyItem {
 /** What a survey learnt: better units, and lines saying where they came from (printed under the plan). */
 export interface UnitSurvey {
   units(stage: string, item: Item, params: Params): number;
+  terms?(stage: string, item: Item, params: Params): number[] | undefined;
   notes: string[];
 }
 
@@ -196,20 +199,28 @@ export async function costPlanOf(
     item: p.item,
     ...(p.state === "fresh" && p.key ? { entry: session.store.entryDir(p.key) } : {}),
   })));
-  const units = survey?.units ??
-    ((stage: string, item: Item, params: Params) => model.units(stage, item, params));
+  const units = survey
+    ? survey.units
+    : (stage: string, item: Item, params: Params) => model.units(stage, item, params);
+  const terms = survey ? survey.terms : model.terms?.bind(model);
   const entries = await entryWalls(cacheDir);
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const fitted = await calibrate(
     entries,
-    { units, costClass: (params) => model.costClass?.(params) ?? "" },
+    { units, terms, costClass: (params) => model.costClass?.(params) ?? "" },
     costClass,
     (s) => bench?.stages[s] ?? builtIn(s),
   );
+  // a bench calibration made before the app counted a stage's terms would price them at 0
+  const stageTerms = new Map(planned.map((p) => [p.stage, terms?.(p.stage, p.item, session.params)]));
+  const benchFor = (stage: string) => {
+    const c = bench?.stages[stage];
+    return c && pricesTerms(c, stageTerms.get(stage)) ? c : undefined;
+  };
   /** a stage's cost to build one more item, and where it came from (the precedence above) */
   const stageCost = (stage: string): { cost?: Calibration; source: CostSource } => {
-    const c = fitted.get(stage) ?? bench?.stages[stage] ?? builtIn(stage);
-    const source = fitted.has(stage) ? "cache" : bench?.stages[stage] ? "bench" : c ? "default" : "none";
+    const c = fitted.get(stage) ?? benchFor(stage) ?? builtIn(stage);
+    const source = fitted.has(stage) ? "cache" : benchFor(stage) ? "bench" : c ? "default" : "none";
     return { cost: c, source };
   };
 
@@ -221,7 +232,9 @@ export async function costPlanOf(
     const base = { id: p.id, stage: p.stage, gpu, inputs };
     if (own) return { ...base, seconds: own.wallSeconds, build: false, source: "entry" };
     const { cost, source } = stageCost(p.stage);
-    const seconds = cost ? cost.fixed + cost.perUnit * units(p.stage, p.item, session.params) : 0;
+    const seconds = cost
+      ? priceOf(cost, units(p.stage, p.item, session.params), terms?.(p.stage, p.item, session.params))
+      : 0;
     return { ...base, seconds, build: true, source };
   });
 
