@@ -8,9 +8,11 @@ import type { CostModel, SurveyItem, UnitSurvey } from "../pipeline/cost.ts";
 import type { Item, Params } from "../pipeline/stage.ts";
 import { resolveSegmenterName } from "../kernels/sam/factory.ts";
 import { stageResources } from "./config.ts";
-import { readPreprocessManifest } from "./preprocess.ts";
+import { type PreprocessManifest, readPreprocessManifest } from "./preprocess.ts";
 import { listTaskPairs, locateTask } from "../data/root.ts";
 import { getTask } from "../data/tasks.ts";
+import { readImageHeader } from "../core/image_io.ts";
+import type { Pair } from "../data/adapters/common.ts";
 
 /**
  * Test images per task assumed by the cost model when testCount = 0 (the whole test split) and
@@ -19,10 +21,21 @@ import { getTask } from "../data/tasks.ts";
  */
 export const ASSUMED_TEST_IMAGES = 500;
 
+/**
+ * Mean megapixels per image assumed where a task's images are not here to measure (`plan
+ * --all-tasks`): about VOC's and SBU's 500 × 375 (the paper's datasets range from ~0.1 to 1.3).
+ */
+export const ASSUMED_MEGAPIXELS = 0.2;
+
+/** Images whose headers the data listing reads per split to measure a task's image size. */
+export const SIZE_SAMPLE = 16;
+
 /** The pairs a task really has per split (a preprocess manifest's `available`, or the data listing). */
 export interface TaskImages {
   train: number;
   test: number;
+  /** mean megapixels per image of each split (the sampled images, or a sample of the listing) */
+  megapixels?: { train: number; test: number };
 }
 
 /** Training images of an item: its shots (k-shot) or trainCount, at most what the task has. */
@@ -39,6 +52,12 @@ function testImages(p: Params, have?: TaskImages): number {
 function images(p: Params, have?: TaskImages): number {
   return trainImages({}, p, have) + testImages(p, have);
 }
+/** Mean megapixels of a split's images: measured, else ASSUMED_MEGAPIXELS. */
+function mpx(split: "train" | "test", have?: TaskImages): number {
+  return have?.megapixels?.[split] ?? ASSUMED_MEGAPIXELS;
+}
+const T = (i: Item, p: Params) => Number(i.T ?? p.T);
+const E = (i: Item, p: Params) => Number(i.E ?? p.E);
 
 /**
  * Work units of one item of each stage, given the task's real image counts when known (else the
@@ -48,34 +67,75 @@ export const STAGE_UNITS: Record<string, (item: Item, p: Params, have?: TaskImag
   "preprocess": (_i, p, h) => images(p, h),
   "embed-cache": (_i, p, h) => images(p, h),
   "clip-maps": (_i, p, h) => images(p, h),
-  "train-agent": (i, p, h) => trainImages(i, p, h) * Number(i.T ?? p.T) * Number(i.E ?? p.E),
-  "evaluate": (i, p, h) => testImages(p, h) * Number(i.T ?? p.T),
+  "train-agent": (i, p, h) => trainImages(i, p, h) * T(i, p) * E(i, p),
+  // policy "single" (w/o MSI) acts once and decodes all T points at once (kernels/agent/episode.ts)
+  "evaluate": (i, p, h) => testImages(p, h) * (i.policy === "single" ? 1 : T(i, p)),
   "persam": (_i, p, h) => testImages(p, h),
 };
 
 /**
- * Built-in cost of one item (seconds: `fixed` start-up + `perUnit` × units), the fallback when
- * neither this cache nor the bench has measured the stage. `fixed` is what an item costs before
- * its first unit (worker message, stage module, tf/onnx init, segmenter load, reading inputs).
- * Measured 2026-12-02 05:21 UTC on this project's 2-core CPU machine with nothing else running
- * (load before 0.8), stand-in segmenter, by `deno task bench --only plan`: `reproduce --profile
- * smoke --jobs 2` on a fresh cache (3.4 min), then again with `--set trainCount=4 --set
- * testCount=4`, fitCost on the 227 entries with the units above (the images a task has). The
- * studies and the report count one unit per item: their cost is start-up. clip-maps has no
- * measurement (no CLIP weights here): embed-cache's rate, a guess. The earlier defaults, fitted
- * while the machine ran other work (load 6–10), priced smoke at 8.5 min.
+ * Megapixels of the task's images an item reads: the preprocess entry's train and test images,
+ * decoded at full resolution (train-agent and evaluate read the whole entry: readPreprocessed).
  */
-export const DEFAULT_COST: Record<string, { fixed: number; perUnit: number }> = {
-  "preprocess": { fixed: 0.5, perUnit: 0.0114 },
-  "embed-cache": { fixed: 0, perUnit: 0.0857 },
-  "clip-maps": { fixed: 0, perUnit: 0.0857 },
-  "train-agent": { fixed: 0.72, perUnit: 0.0183 },
-  "evaluate": { fixed: 0.05, perUnit: 0.0163 },
-  "persam": { fixed: 0.08, perUnit: 0.049 },
-  "baselines": { fixed: 0.003, perUnit: 0 },
-  "ablate": { fixed: 0.003, perUnit: 0 },
-  "sweep": { fixed: 0.004, perUnit: 0 },
-  "report": { fixed: 5.5, perUnit: 0 },
+function entryMegapixels(p: Params, h?: TaskImages): number {
+  return trainImages({}, p, h) * mpx("train", h) + testImages(p, h) * mpx("test", h);
+}
+
+/**
+ * The work that grows with image size, in megapixels, each term priced at its own rate
+ * (DEFAULT_COST perTerm): images are kept at their original resolution (preprocess), so
+ * decoding them costs per pixel, and every decode upsamples its mask to that resolution
+ * (weightfree/decoder.ts fieldToMask; SAM's postprocessing likewise) and every evaluated step
+ * scores it there (kernels/metrics): a step on a 1280 × 1024 glass image costs more than one on
+ * a 481 × 321 saliency image, which units alone (steps) do not see.
+ * - preprocess, embed-cache, clip-maps: [the images' megapixels] (each read and resized once)
+ * - train-agent: [megapixels decoded: T + 1 decodes per episode (the reset's from P_0, then one
+ *   per step) × images × E; the entry's megapixels read before training; episodes (images × E),
+ *   whose own work (P_0 drawn over the full-size GT, the reset, its clicks' distance maps) the
+ *   per-step units miss when T changes]
+ * - evaluate: [T + 1 decodes and scorings per test image, the entry's megapixels read]
+ * - persam: [its test images' megapixels (decoded and scored once each)]
+ */
+export const STAGE_TERMS: Record<string, (item: Item, p: Params, have?: TaskImages) => number[]> = {
+  "preprocess": (_i, p, h) => [entryMegapixels(p, h)],
+  "embed-cache": (_i, p, h) => [entryMegapixels(p, h)],
+  "clip-maps": (_i, p, h) => [entryMegapixels(p, h)],
+  "train-agent": (i, p, h) => [
+    trainImages(i, p, h) * E(i, p) * (T(i, p) + 1) * mpx("train", h),
+    entryMegapixels(p, h),
+    trainImages(i, p, h) * E(i, p),
+  ],
+  "evaluate": (i, p, h) => [testImages(p, h) * (T(i, p) + 1) * mpx("test", h), entryMegapixels(p, h)],
+  "persam": (_i, p, h) => [testImages(p, h) * mpx("test", h)],
+};
+
+/**
+ * Built-in cost of one item (seconds: `fixed` start-up + `perUnit` × units + `perTerm[k]` ×
+ * STAGE_TERMS[k]), the fallback when neither this cache nor the bench has measured the stage.
+ * `fixed` is what an item costs before its first unit (worker message, stage module, tf/onnx
+ * init, segmenter load). Fitted (fitCost: non-negative least squares) on smoke runs only, never
+ * on the runs it is checked against: `reproduce --profile smoke --jobs 2` (126 entries, fresh
+ * cache, 2026-12-02 06:49 UTC, 4.0 min) and `... --set trainCount=4 --set testCount=4` (118
+ * entries, 06:55 UTC, 1.6 min), on this project's 2-core CPU machine with the stand-in
+ * segmenter, units and terms as above (each task's image counts and megapixels from its
+ * preprocess manifest). NOT idle: other work ran beside them (1-minute load 2.2–3.6 with the
+ * runs' own 2 jobs; idle, smoke took 3.4 min). Priced by these, the cut-down quick run of
+ * README "Run the paper profile on a SLURM cluster" (937 s measured, out of sample) is 935 s
+ * on 2 workers; per stage training 1.23× under, evaluation 1.6× over. The studies and the
+ * report count one unit per item: their cost is start-up. clip-maps has no measurement (no CLIP
+ * weights here): embed-cache's rates, a guess.
+ */
+export const DEFAULT_COST: Record<string, { fixed: number; perUnit: number; perTerm?: number[] }> = {
+  "preprocess": { fixed: 0.603, perUnit: 0.00123, perTerm: [0.0422] },
+  "embed-cache": { fixed: 0.0682, perUnit: 0.0949, perTerm: [0.0171] },
+  "clip-maps": { fixed: 0.0682, perUnit: 0.0949, perTerm: [0.0171] },
+  "train-agent": { fixed: 1.25, perUnit: 0.0134, perTerm: [0.00526, 0.0151, 0.0] },
+  "evaluate": { fixed: 0.173, perUnit: 0.0164, perTerm: [0.00902, 0.0591] },
+  "persam": { fixed: 0.334, perUnit: 0.016, perTerm: [0.0452] },
+  "baselines": { fixed: 0.00239, perUnit: 0.00138 },
+  "ablate": { fixed: 0.00201, perUnit: 0.00184 },
+  "sweep": { fixed: 0.00192, perUnit: 0.00142 },
+  "report": { fixed: 5.5, perUnit: 0.0 },
 };
 
 const resolved = new Map<string, Promise<string>>();
@@ -92,16 +152,43 @@ export function segmenterClass(params: Params): Promise<string> {
   return p;
 }
 
-/** A task's pairs per split from the data listing (no download, no decoding); undefined when not found here. */
+/** Mean megapixels of up to SIZE_SAMPLE images spread over `pairs` (headers only); undefined: none readable. */
+export async function sampleMegapixels(pairs: Pair[]): Promise<number | undefined> {
+  const step = Math.max(1, pairs.length / SIZE_SAMPLE);
+  const picks = Array.from(
+    { length: Math.min(SIZE_SAMPLE, pairs.length) },
+    (_, k) => pairs[Math.floor(k * step)],
+  );
+  const sizes = await Promise.all(
+    picks.map((p) => readImageHeader(p.imagePath).then((h) => h.width * h.height / 1e6, () => undefined)),
+  );
+  const ok = sizes.filter((x) => x !== undefined);
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : undefined;
+}
+
+/** A task's pairs per split from the data listing (no download; image headers only); undefined when not found here. */
 async function listedImages(task: string): Promise<TaskImages | undefined> {
   try {
     const td = await locateTask(getTask(task));
     if (!td) return undefined;
     const [train, test] = await Promise.all([listTaskPairs(td, "train"), listTaskPairs(td, "test")]);
-    return { train: train.pairs.length, test: test.pairs.length };
+    const [mTrain, mTest] = await Promise.all([sampleMegapixels(train.pairs), sampleMegapixels(test.pairs)]);
+    const megapixels = {
+      train: mTrain ?? mTest ?? ASSUMED_MEGAPIXELS,
+      test: mTest ?? mTrain ?? ASSUMED_MEGAPIXELS,
+    };
+    return { train: train.pairs.length, test: test.pairs.length, megapixels };
   } catch {
     return undefined; // an unknown task or an unreadable layout: priced by the params
   }
+}
+
+/** Mean megapixels of the images a preprocess entry sampled, per split (a split without any: the other's). */
+function manifestMegapixels(m: PreprocessManifest): { train: number; test: number } {
+  const mean = (xs: { width: number; height: number }[]) =>
+    xs.length ? xs.reduce((a, s) => a + s.width * s.height, 0) / xs.length / 1e6 : undefined;
+  const train = mean(m.train), test = mean(m.test);
+  return { train: train ?? test ?? ASSUMED_MEGAPIXELS, test: test ?? train ?? ASSUMED_MEGAPIXELS };
 }
 
 /**
@@ -122,7 +209,7 @@ export async function countTaskImages(
     const entry = built.get(t);
     const manifest = entry ? await readPreprocessManifest(entry).catch(() => undefined) : undefined;
     if (manifest?.available) {
-      counts.set(t, manifest.available);
+      counts.set(t, { ...manifest.available, megapixels: manifestMegapixels(manifest) });
       fromEntry.push(t);
       continue;
     }
@@ -133,14 +220,15 @@ export async function countTaskImages(
   const notes: string[] = [];
   if (fromEntry.length + listed.length > 0) {
     notes.push(
-      `image counts (units at most what a task has): ${fromEntry.length} task(s) from their preprocess ` +
-        `entries, ${listed.length} from the data listing`,
+      `image counts (units at most what a task has) and sizes (megapixels): ${fromEntry.length} task(s) ` +
+        `from their preprocess entries, ${listed.length} from the data listing`,
     );
   }
   if (unknown.length > 0) {
     notes.push(
-      `image counts from the params (trainCount; testCount, 0: ${ASSUMED_TEST_IMAGES} assumed) for ` +
-        `${unknown.length} task(s) without data here: ${unknown.join(", ")}`,
+      `image counts from the params (trainCount; testCount, 0: ${ASSUMED_TEST_IMAGES} assumed) and ` +
+        `${ASSUMED_MEGAPIXELS} megapixels per image assumed for ${unknown.length} task(s) without data here: ` +
+        unknown.join(", "),
     );
   }
   return { counts, notes };
@@ -153,14 +241,17 @@ export async function countTaskImages(
  */
 async function surveyImages(items: SurveyItem[]): Promise<UnitSurvey> {
   const { counts, notes } = await countTaskImages(items);
+  const have = (item: Item) => counts.get(String(item.task));
   return {
-    units: (stage, item, params) => STAGE_UNITS[stage]?.(item, params, counts.get(String(item.task))) ?? 1,
+    units: (stage, item, params) => STAGE_UNITS[stage]?.(item, params, have(item)) ?? 1,
+    terms: (stage, item, params) => STAGE_TERMS[stage]?.(item, params, have(item)),
     notes,
   };
 }
 
 export const COST_MODEL: CostModel = {
   units: (stage, item, params) => STAGE_UNITS[stage]?.(item, params) ?? 1,
+  terms: (stage, item, params) => STAGE_TERMS[stage]?.(item, params),
   survey: surveyImages,
   // a stage added without a measurement: 1 s per item, a placeholder the first run replaces
   defaultCost: (stage) => DEFAULT_COST[stage] ?? { fixed: 1, perUnit: 0 },
