@@ -8,7 +8,9 @@
  *   this checkout's cache (`<cache>/calibration.json`, under the segmenter's cost class) with the
  *   machine and date, where `plan` reads it. One row per stage.
  * - quick: too long to run here (an hour or more), so the newest full `reproduce --profile quick`
- *   run recorded in the cache (`<cache>/runs/`) gives measured / estimate.
+ *   run recorded in the cache (`<cache>/runs/`) gives measured / estimate, the estimate it printed
+ *   then and this checkout's model's now (repriceRows: out of sample, per stage, and the list
+ *   schedule alone).
  * - the plan for `--profile paper --all-tasks` on 1, 8 and 64 workers (printed to stderr).
  */
 import { join } from "node:path";
@@ -21,7 +23,7 @@ import {
   machineFacts,
   writeCalibration,
 } from "../pipeline/calibration.ts";
-import { costPlan, formatCostPlan, formatDuration } from "../pipeline/cost.ts";
+import { costPlan, formatCostPlan, formatDuration, schedule } from "../pipeline/cost.ts";
 import { newestRun, readRunRecords, type RunRecord } from "../pipeline/runs.ts";
 import { CONFIG, STAGES } from "../stages/mod.ts";
 import { COST_MODEL } from "../stages/cost.ts";
@@ -62,10 +64,83 @@ export function runRow(rec: RunRecord | undefined, profile: string, what: string
 }
 
 /**
- * A second, smaller smoke (4 training and 4 test images per task) after the first: every
- * image-counting stage then has items at two sizes, so the fit tells start-up from per-unit cost.
+ * The run `rec` (of `cache`) priced again by this checkout's model, out of sample: in an empty
+ * cache holding only `cache`'s calibration file, so no entry of the run prices it. Rows:
+ * measured / re-priced wall time; per stage, the run's measured item seconds (its entries' wall
+ * times) / re-priced; and the wall-time model alone: measured / the list schedule of the items'
+ * measured seconds (how much of the gap is the schedule rather than the items).
  */
-const SMALL = ["--set", "trainCount=4", "--set", "testCount=4"];
+export async function repriceRows(cache: string, rec: RunRecord | undefined): Promise<BenchRow[]> {
+  if (!rec) return [];
+  const empty = await Deno.makeTempDir({ prefix: "alignsam-bench-reprice-" });
+  try {
+    await Deno.copyFile(join(cache, CALIBRATION_FILE), join(empty, CALIBRATION_FILE)).catch(() => {});
+    const overrides = Object.fromEntries(
+      Object.entries(rec.overrides ?? {}).filter(([k]) => !SET_BY_THE_RUN.has(k)),
+    );
+    const opts = {
+      stages: STAGES,
+      ...CONFIG,
+      profile: rec.profile,
+      overrides,
+      root: ROOT,
+      cacheDir: empty,
+      log: () => {},
+    };
+    const p = await costPlan(opts, COST_MODEL, rec.workers, 0);
+    const walls = new Map<string, { created: string; wall: number }>();
+    for (const e of await entryWalls(cache)) {
+      const had = walls.get(e.itemId);
+      if (!had || e.created > had.created) walls.set(e.itemId, { created: e.created, wall: e.wallSeconds });
+    }
+    const what = `${rec.profile} run of ${rec.finished.slice(0, 16)} UTC`;
+    const rows: BenchRow[] = [{
+      area: "plan",
+      what:
+        `${what} re-priced by this checkout's model (out of sample: took ${
+          formatDuration(rec.measuredSeconds)
+        }, ` +
+        `plan now says ${formatDuration(p.wall)})`,
+      value: rec.measuredSeconds / p.wall,
+      unit: "×",
+      target: "0.75–1.25 (±25%)",
+      ok: OK(rec.measuredSeconds / p.wall),
+    }];
+    if (!p.items.every((i) => walls.has(i.id))) return rows; // the run's entries are not all here
+    for (const st of p.stages.filter((x) => x.perItem * x.build >= 1)) {
+      const mine = p.items.filter((i) => i.stage === st.stage);
+      const measured = mine.reduce((a, i) => a + walls.get(i.id)!.wall, 0);
+      rows.push({
+        area: "plan",
+        what: `${what}, ${st.stage}: Σ measured item seconds / re-priced (${mine.length} items, ${
+          measured.toFixed(0)
+        } s)`,
+        value: measured / (st.perItem * st.build),
+        unit: "×",
+      });
+    }
+    const timed = p.items.map((i) => ({ ...i, seconds: walls.get(i.id)!.wall, build: true }));
+    rows.push({
+      area: "plan",
+      what:
+        `${what}: measured wall / the list schedule of its items' measured seconds on ${rec.workers} workers`,
+      value: rec.measuredSeconds / schedule(timed, rec.workers, 0),
+      unit: "×",
+    });
+    return rows;
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+}
+
+/**
+ * A second, smaller smoke (4 training and 12 test images per task) after the first: every
+ * image-counting stage then has items at two sizes, so the fit tells start-up from per-unit
+ * cost; and test images in another ratio to training images than the first run's (20 + 20), so
+ * an evaluation's per-step work (test images × T) is told apart from reading its whole
+ * preprocess entry (train + test images), which the two runs would otherwise scale alike.
+ */
+const SMALL = ["--set", "trainCount=4", "--set", "testCount=12"];
 
 /** reproduce --profile smoke --jobs 2 into `cache`; its wall time from outside, and its run record. */
 async function smokeRun(cache: string, extra: string[] = []): Promise<{ wall: number; rec: RunRecord }> {
@@ -103,7 +178,9 @@ async function writeCalibrationRows(fresh: string, target: string, how: string):
   const entries = await entryWalls(fresh);
   // units as plan counts them: at most the images each task has (stages/cost.ts survey)
   const survey = await COST_MODEL.survey?.(entries.map((e) => ({ stage: e.stage, item: e.item })));
-  const units = { units: survey?.units ?? COST_MODEL.units, costClass: COST_MODEL.costClass };
+  const units = survey
+    ? { units: survey.units, terms: survey.terms, costClass: COST_MODEL.costClass }
+    : COST_MODEL;
   const fit = await calibrate(entries, units, cls, (s) => COST_MODEL.defaultCost(s));
   const stages = Object.fromEntries(fit);
   const path = await writeCalibration(target, cls, {
@@ -114,9 +191,9 @@ async function writeCalibrationRows(fresh: string, target: string, how: string):
   });
   return [...fit].map(([stage, c]) => ({
     area: "plan",
-    what: `calibration ${cls} ${stage}: start-up (+ ${
-      (c.perUnit * 1000).toPrecision(3)
-    } ms/unit, ${c.n} items) → ${path}`,
+    what: `calibration ${cls} ${stage}: start-up (+ ${(c.perUnit * 1000).toPrecision(3)} ms/unit${
+      (c.perTerm ?? []).map((r, k) => `, ${(r * 1000).toPrecision(3)} ms/term ${k + 1}`).join("")
+    }, ${c.n} items) → ${path}`,
     value: c.fixed,
     unit: "s",
   }));
@@ -171,7 +248,7 @@ export async function bench(): Promise<BenchRow[]> {
         : "plan vs measured",
       `no full quick run recorded in ${cache}/runs (deno task reproduce --profile quick --jobs ${JOBS} makes one)`,
     );
-    return [smoke, quick, ...calRows, ...(await paperRows(cache))];
+    return [smoke, quick, ...(await repriceRows(cache, quickRec)), ...calRows, ...(await paperRows(cache))];
   } finally {
     await Deno.remove(fresh, { recursive: true });
   }
