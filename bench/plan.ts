@@ -26,6 +26,7 @@ import {
 import { costPlan, formatCostPlan, formatDuration, schedule } from "../pipeline/cost.ts";
 import { newestRun, readRunRecords, type RunRecord } from "../pipeline/runs.ts";
 import { CONFIG, STAGES } from "../stages/mod.ts";
+import { openStore } from "../pipeline/store.ts";
 import { COST_MODEL } from "../stages/cost.ts";
 import { resolveParams } from "../pipeline/config.ts";
 
@@ -172,12 +173,19 @@ async function smokeRun(cache: string, extra: string[] = []): Promise<{ wall: nu
 }
 
 /** Fit each stage on `fresh`'s entries and write them as `target`'s calibration; one row per stage. */
-async function writeCalibrationRows(fresh: string, target: string, how: string): Promise<BenchRow[]> {
+export async function writeCalibrationRows(fresh: string, target: string, how: string): Promise<BenchRow[]> {
   const params = resolveParams(CONFIG.schema, CONFIG.profiles, "smoke", {});
   const cls = (await COST_MODEL.costClass?.(params)) ?? "";
   const entries = await entryWalls(fresh);
-  // units as plan counts them: at most the images each task has (stages/cost.ts survey)
-  const survey = await COST_MODEL.survey?.(entries.map((e) => ({ stage: e.stage, item: e.item })));
+  // units and terms as plan counts them: at most the images each task has, and their sizes
+  // (stages/cost.ts survey), from the runs' own preprocess manifests (the demo tasks' data is
+  // generated inside the fresh cache, where this process's data listing does not look)
+  const store = openStore(fresh);
+  const survey = await COST_MODEL.survey?.(entries.map((e) => ({
+    stage: e.stage,
+    item: e.item,
+    ...(e.stage === "preprocess" ? { entry: store.entryDir(e.key) } : {}),
+  })));
   const units = survey
     ? { units: survey.units, terms: survey.terms, costClass: COST_MODEL.costClass }
     : COST_MODEL;
