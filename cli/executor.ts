@@ -31,6 +31,13 @@ export interface JobApp {
   resources?: (stage: string) => JobResources;
 }
 
+/**
+ * `--slurm-group` default, seconds. A job here costs ~2.5–3 s before its item's first step
+ * (scheduling, a fresh deno, module load, the session's keys: measured 2026-12-02 on the smoke
+ * DAG), so a 20 s group spends ~15% on start-up where single jobs of 1–5 s spent 50–300%.
+ */
+export const SLURM_GROUP_DEFAULT_S = 20;
+
 export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
   executor: {
     type: "string",
@@ -49,6 +56,12 @@ export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
     default: "gpu:1",
   },
   "log-dir": { type: "string", doc: "job scripts and logs of --executor slurm (default: CACHE/slurm-logs)" },
+  "slurm-group": {
+    type: "string",
+    doc:
+      `group jobs: ready items of one stage that the plan prices under half of this many seconds share one job of about this long (a job costs seconds to start); 0: one job per item`,
+    default: String(SLURM_GROUP_DEFAULT_S),
+  },
 };
 
 /** In flight at once with --executor slurm when --jobs is not given: the scheduler decides. */
@@ -60,7 +73,7 @@ export function executorOf(a: ParsedArgs): (typeof EXECUTORS)[number] {
   if (!(EXECUTORS as readonly string[]).includes(e)) {
     throw new UsageError(`--executor must be one of ${EXECUTORS.join(", ")}, got '${e}'`);
   }
-  for (const f of ["slurm-args", "slurm-gres", "log-dir"]) {
+  for (const f of ["slurm-args", "slurm-gres", "log-dir", "slurm-group"]) {
     if (e !== "slurm" && a.values[f] !== undefined) throw new UsageError(`--${f} needs --executor slurm`);
   }
   return e as (typeof EXECUTORS)[number];
@@ -75,8 +88,16 @@ export function slurmResources(a: ParsedArgs, app: JobApp): (stage: string) => S
   };
 }
 
-/** The slurm executor for a coordinator with these runner options; undefined for local. */
-export function remoteOf(a: ParsedArgs, app: JobApp, opts: RunnerOptions): RemoteExecutor | undefined {
+/**
+ * The slurm executor for a coordinator with these runner options; undefined for local.
+ * `priced`: the plan's estimated seconds per item id, filled once the run has planned (group jobs).
+ */
+export function remoteOf(
+  a: ParsedArgs,
+  app: JobApp,
+  opts: RunnerOptions,
+  priced?: ReadonlyMap<string, number>,
+): RemoteExecutor | undefined {
   if (executorOf(a) !== "slurm") return undefined;
   if (!app.jobCommand) throw new UsageError("--executor slurm: this app has no one-item build entry");
   const jobCommand = app.jobCommand;
@@ -86,15 +107,19 @@ export function remoteOf(a: ParsedArgs, app: JobApp, opts: RunnerOptions): Remot
     const v = Deno.env.get(name);
     return v ? [flag, v] : [];
   };
-  const command = (node: RemoteItem) => [
+  const groupS = Number((a.values["slurm-group"] as string | undefined) ?? SLURM_GROUP_DEFAULT_S);
+  if (!(groupS >= 0)) {
+    throw new UsageError(`--slurm-group must be seconds ≥ 0, got '${a.values["slurm-group"]}'`);
+  }
+  const command = (nodes: RemoteItem[]) => [
     ...jobCommand,
     "build-item",
     "--stage",
-    node.stage,
-    "--item",
-    JSON.stringify(node.item),
-    "--key",
-    node.key,
+    nodes[0].stage,
+    ...(nodes.length === 1 ? ["--item", JSON.stringify(nodes[0].item), "--key", nodes[0].key] : [
+      "--group",
+      JSON.stringify(nodes.map((n) => ({ item: n.item, key: n.key }))),
+    ]),
     "--profile",
     opts.profile,
     "--overrides",
@@ -104,17 +129,25 @@ export function remoteOf(a: ParsedArgs, app: JobApp, opts: RunnerOptions): Remot
     // also exported by sbatch, but explicit survives --slurm-args '--export=NONE'
     ...env("ALIGNSAM_DATA", "--data"),
     ...env("ALIGNSAM_MODELS", "--models"),
-    ...(node.force ? ["--force"] : []),
+    ...(nodes.some((n) => n.force) ? ["--force"] : []),
     ...(opts.verify ? ["--verify"] : []),
   ];
   const logDir = resolve((a.values["log-dir"] as string | undefined) ?? join(opts.cacheDir, "slurm-logs"));
   const local = (stage: string) => app.resources?.(stage).local ?? false;
-  return slurmExecutor({ command, resources, local, logDir, cwd: opts.root, args });
+  const group = priced && groupS > 0
+    ? { seconds: groupS, estimate: (n: RemoteItem) => priced.get(n.id) }
+    : undefined;
+  return slurmExecutor({ command, resources, local, logDir, cwd: opts.root, args, group });
 }
 
 export const BUILD_ITEM_FLAGS: Record<string, FlagSpec> = {
   stage: { type: "string", doc: "the item's stage" },
   item: { type: "string", doc: 'the item as JSON, e.g. \'{"task":"glass"}\'' },
+  group: {
+    type: "string",
+    doc:
+      'instead of --item and --key: several items of the stage, built one after another, as JSON: \'[{"item":{...},"key":"..."}]\'',
+  },
   key: {
     type: "string",
     doc: "the coordinator's key: fail before building if this process computes another",
@@ -143,7 +176,35 @@ function json<T>(a: ParsedArgs, flag: string, check: (v: unknown) => boolean, wh
 
 const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** `build-item`: build one item into the shared cache (what a SLURM job runs); exits 0 when the entry is there. */
+const isItem = (v: unknown) =>
+  isObject(v) && Object.values(v as object).every((x) => ["string", "number"].includes(typeof x));
+
+/** What one job builds: --item (+ --key), or a group's --group. */
+function jobItems(a: ParsedArgs): { item: Item; key?: string }[] {
+  if (a.values.group === undefined) {
+    return [{
+      item: json<Item>(a, "item", isItem, "an object of strings and numbers"),
+      key: a.values.key as string | undefined,
+    }];
+  }
+  if (a.values.item !== undefined || a.values.key !== undefined) {
+    throw new UsageError("build-item: give --group, or --item and --key, not both");
+  }
+  return json<{ item: Item; key: string }[]>(
+    a,
+    "group",
+    (v) =>
+      Array.isArray(v) && v.length > 0 &&
+      v.every((m) => isObject(m) && isItem(m.item) && typeof m.key === "string"),
+    'a non-empty array of {"item": {...}, "key": "..."}',
+  );
+}
+
+/**
+ * `build-item`: build one item (or a group job's items, one after another) into the shared
+ * cache: what a SLURM job runs. Exits 0 when every entry is there; a group goes on past a
+ * failed member (the coordinator takes each whole entry) and then exits 1 naming the failures.
+ */
 export async function buildItemMain(
   a: ParsedArgs,
   base: Omit<RunnerOptions, "profile" | "cacheDir" | "overrides">,
@@ -154,12 +215,7 @@ export async function buildItemMain(
   if (!stage || !cache || !profile) {
     throw new UsageError("build-item: --stage, --profile and --cache are required");
   }
-  const item = json<Item>(
-    a,
-    "item",
-    (v) => isObject(v) && Object.values(v as object).every((x) => ["string", "number"].includes(typeof x)),
-    "an object of strings and numbers",
-  );
+  const members = jobItems(a);
   const overrides = a.values.overrides === undefined
     ? {}
     : json<Params>(a, "overrides", isObject, "an object");
@@ -170,27 +226,36 @@ export async function buildItemMain(
   const stop = () => ac.abort();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, stop);
+  const opts = {
+    ...base,
+    profile,
+    overrides,
+    cacheDir: resolve(cache),
+    force: a.values.force === true,
+    verify: a.values.verify === true,
+  };
+  const failed: string[] = [];
   try {
-    const res = await buildItem(
-      {
-        ...base,
-        profile,
-        overrides,
-        cacheDir: resolve(cache),
-        force: a.values.force === true,
-        verify: a.values.verify === true,
-      },
-      stage,
-      item,
-      a.values.key as string | undefined,
-      ac.signal,
-    );
-    console.error(
-      `${res.meta.itemId}: ${
-        res.built ? "built" : "already in the cache"
-      } (key ${res.meta.key}) on ${Deno.hostname()}`,
-    );
+    for (const m of members) {
+      try {
+        const res = await buildItem(opts, stage, m.item, m.key, ac.signal);
+        console.error(
+          `${res.meta.itemId}: ${
+            res.built ? "built" : "already in the cache"
+          } (key ${res.meta.key}) on ${Deno.hostname()}`,
+        );
+      } catch (e) {
+        if (members.length === 1 || ac.signal.aborted) throw e;
+        console.error(`${stage} ${JSON.stringify(m.item)}: failed: ${(e as Error).message}`);
+        failed.push(JSON.stringify(m.item));
+      }
+    }
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, stop);
+  }
+  if (failed.length) {
+    throw new Error(
+      `build-item: ${failed.length} of ${members.length} ${stage} item(s) failed: ${failed.join(", ")}`,
+    );
   }
 }

@@ -97,6 +97,8 @@ function commands(app: App, argv: readonly string[]): Record<string, Command> {
     }
     return out;
   };
+  // the plan's estimated seconds per item to build (runPlanner fills it): --executor slurm's group jobs
+  const priced = new Map<string, number>();
   const runnerOptions = async (
     a: ParsedArgs,
     { strict = true, prepare = true, ...extra }: Partial<RunnerOptions> & {
@@ -139,7 +141,7 @@ function commands(app: App, argv: readonly string[]): Record<string, Command> {
       stagesModule: app.stagesModule,
       ...extra,
     };
-    return slurm ? { ...opts, remote: remoteOf(a, app, opts) } : opts;
+    return slurm ? { ...opts, remote: remoteOf(a, app, opts, priced) } : opts;
   };
   const hasReport = () => stages.some((s) => s.name === REPORT_STAGE);
 
@@ -189,7 +191,7 @@ function commands(app: App, argv: readonly string[]): Record<string, Command> {
       async main(a) {
         const t0 = performance.now();
         const opts = await runnerOptions(a, { until: a.values.until as string | undefined });
-        const planner = app.cost && !opts.dryRun ? runPlanner(opts, app.cost, t0) : undefined;
+        const planner = app.cost && !opts.dryRun ? runPlanner(opts, app.cost, t0, priced) : undefined;
         let res: ReproduceResult | undefined;
         try {
           res = await reproduce({ ...opts, onPlan: planner?.onPlan });

@@ -56,7 +56,13 @@ export async function planMain(a: ParsedArgs, opts: RunnerOptions, model: CostMo
  * (`<cache>/runs/`, pipeline/runs.ts: the estimate beside the measured wall time since `t0`) and
  * prints "took …; plan said … (±n%)".
  */
-export function runPlanner(opts: RunnerOptions, model: CostModel, t0 = performance.now()) {
+export function runPlanner(
+  opts: RunnerOptions,
+  model: CostModel,
+  t0 = performance.now(),
+  /** filled with each item-to-build's estimated seconds (the SLURM executor's group jobs read it) */
+  priced?: Map<string, number>,
+) {
   const started = new Date(Date.now() - (performance.now() - t0));
   let estimate: CostPlan | undefined;
   let paramsDigest = "";
@@ -64,6 +70,7 @@ export function runPlanner(opts: RunnerOptions, model: CostModel, t0 = performan
   return {
     async onPlan(items: PlanItem[], session: Session): Promise<void> {
       estimate = await costPlanOf(session, items, model, workers, 0);
+      for (const i of estimate.items) if (i.build) priced?.set(i.id, i.seconds);
       paramsDigest = sha256Hex(canonicalJson(session.params));
       if (estimate.wall <= PLAN_BEFORE_RUN_S) return;
       console.error(`estimated ${formatDuration(estimate.wall)} (deno task plan --help for the model):`);

@@ -1,6 +1,7 @@
 /**
  * `--executor slurm` on a real SLURM (issue 13 (a), (b), (e)): the toy DAG of
- * tests/fixtures/pipeline/toy.ts through tests/fixtures/slurm/toy_cli.ts, one sbatch job per item.
+ * tests/fixtures/pipeline/toy.ts through tests/fixtures/slurm/toy_cli.ts, one sbatch job per item
+ * (`--slurm-group 0`); the last tests pack the toy's cheap items into group jobs (the default).
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
@@ -24,7 +25,8 @@ async function run(root: string, cache: string, args: string[], env: Record<stri
   return { code: out.code, stderr: dec.decode(out.stderr) };
 }
 
-const SLURM = ["reproduce", "--executor", "slurm"];
+const GROUPED = ["reproduce", "--executor", "slurm"];
+const SLURM = [...GROUPED, "--slurm-group", "0"];
 
 /** A test on the real SLURM, in a fresh project root with its cache at ROOT/cache. */
 function slurmTest(name: string, fn: (root: string, cache: string) => Promise<void>) {
@@ -232,5 +234,46 @@ slurmTest(
     );
     assert(Date.now() - t0 < 30_000, "fails fast, before sbatch's own retries");
     assert(!dead.stderr.includes("submitted"), dead.stderr);
+  },
+);
+
+slurmTest(
+  "slurm group jobs: cheap items of a stage share a job; same keys and bytes as local; reruns build nothing",
+  async (root, slurm) => {
+    const local = join(root, "cache-local");
+    assertEquals((await run(root, local, ["reproduce"])).code, 0);
+    // the toy prices every item at 2 s: both doubles fit one 20 s group
+    const s = await run(root, slurm, GROUPED);
+    assertEquals(s.code, 0, s.stderr);
+    const m = s.stderr.match(/submitted 2 items of double \((.*)\) as SLURM job (\d+) \(log (\S+)\)/);
+    assert(m, s.stderr);
+    assertEquals(m[1].split(", ").sort(), ["double[task=a]", "double[task=b]"]);
+    assertMatch(m[3], /slurm-logs\/double\/group-task=[ab]-and-1-\d+\.log$/);
+    // sum is alone in its stage: a job of its own
+    assertMatch(s.stderr, /submitted sum as SLURM job \d+/);
+    assertMatch(s.stderr, /5 item\(s\) built, 0 cached/);
+    assertEquals(await indexKeys(slurm), await indexKeys(local));
+    assertEquals(await cacheDifferences(local, slurm), []);
+    const again = await run(root, slurm, GROUPED);
+    assertMatch(again.stderr, /0 item\(s\) built, 5 cached/);
+    assert(!again.stderr.includes("submitted"), again.stderr);
+  },
+);
+
+slurmTest(
+  "slurm group jobs: a failed member fails alone, naming the group's job and log; its group's others are kept",
+  async (root, cache) => {
+    const busy = { TOY_STAGES: "busy" };
+    const set = ["--set", "n=3", "--set", "ms=200", "--set", "failAt=1"];
+    const r = await run(root, cache, [...GROUPED, ...set], busy);
+    assertEquals(r.code, 1, r.stderr);
+    const m = r.stderr.match(
+      /\nerror: spin\[i=1\]: SLURM job (\d+) \(a group job of 3 items of spin \(.*\)\) exited with status 1 on node (\S+); log (\S+); last lines:\n/,
+    );
+    assert(m, r.stderr);
+    assertMatch(r.stderr.slice(m.index), /\n {4}spin \{"i":1\}: failed: spin\[i=1\] failed: boom at 1\n/);
+    // the job went on past the failure: both others are in the cache
+    assertEquals(await freshItems(root, cache, set, busy), ["spin[i=0]", "spin[i=2]"]);
+    assert(!/error: spin\[i=[02]\]/.test(r.stderr), r.stderr);
   },
 );

@@ -4,9 +4,10 @@
  * CANCELLED fails with its id, node and log; an abort scancels every job in flight.
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "./pipeline_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./pipeline_assert.ts";
 import { InterruptedError } from "../core/errors.ts";
-import { SlurmError, slurmExecutor } from "../pipeline/executors/slurm.ts";
+import { SlurmError, slurmExecutor, type SlurmOptions } from "../pipeline/executors/slurm.ts";
+import { packGroups } from "../pipeline/executors/groups.ts";
 import type { RemoteContext, RemoteItem } from "../pipeline/executors/remote.ts";
 import type { EntryMeta } from "../pipeline/store.ts";
 
@@ -34,9 +35,17 @@ exec 9>${dir}/lock; flock 9; n=$(( $(cat ${dir}/n 2>/dev/null || echo 0) + 1 ));
 
 const meta = (key: string) => ({ key, wallSeconds: 1 }) as EntryMeta;
 
-function setup(dir: string, bin: Record<string, string>, signal = new AbortController().signal) {
+function setup(
+  dir: string,
+  bin: Record<string, string>,
+  signal = new AbortController().signal,
+  group?: SlurmOptions["group"],
+) {
+  const absent = new Set<string>();
+  const commands: RemoteItem[][] = [];
   const ex = slurmExecutor({
-    command: () => ["true"],
+    command: (nodes) => (commands.push(nodes), ["true"]),
+    group,
     resources: () => ({ cpus: 1, mem: "1G", time: "1:00" }),
     logDir: join(dir, "logs"),
     cwd: dir,
@@ -49,7 +58,9 @@ function setup(dir: string, bin: Record<string, string>, signal = new AbortContr
   const ctx: RemoteContext = {
     signal,
     log: (l) => logs.push(l),
-    check: (key) => Promise.resolve({ state: "ok", meta: meta(key) }),
+    // a job that failed left no entry: its key is in `absent`
+    check: (key) =>
+      Promise.resolve(absent.has(key) ? { state: "absent" as const } : { state: "ok", meta: meta(key) }),
   };
   const node = (i: number): RemoteItem => ({
     stage: "s",
@@ -61,7 +72,7 @@ function setup(dir: string, bin: Record<string, string>, signal = new AbortContr
   /** what the job script writes last: "<exit status> <node>" */
   const finish = (i: number, id: string, rc = 0) =>
     Deno.writeTextFile(join(dir, "logs", "s", `i=${i}-${id}.done`), `${rc} n1\n`);
-  return { ex, ctx, node, finish, logs };
+  return { ex, ctx, node, finish, logs, absent, commands };
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,7 +121,8 @@ pollTest(
 pollTest(
   "slurm poll: a job squeue shows CANCELLED fails with its id, node and log; finished ones resolve",
   async (dir, bin) => {
-    const { ex, ctx, node, finish, logs } = setup(dir, bin);
+    const { ex, ctx, node, finish, logs, absent } = setup(dir, bin);
+    absent.add("k2");
     const a = ex.build(node(1), ctx);
     const b = ex.build(node(2), ctx);
     const idOf = (i: number) =>
@@ -151,3 +163,51 @@ pollTest(
     return ex;
   },
 );
+
+pollTest(
+  "slurm group jobs: items priced under half the group share one sbatch, in balanced groups; the others go alone",
+  async (dir, bin) => {
+    // s[i=9] has no estimate, s[i=8] costs more than half the group: a job each
+    const priced: Record<string, number> = {
+      "s[i=1]": 4,
+      "s[i=2]": 4,
+      "s[i=3]": 4,
+      "s[i=4]": 4,
+      "s[i=8]": 6,
+    };
+    const { ex, ctx, node, logs, commands } = setup(dir, bin, undefined, {
+      seconds: 10,
+      estimate: (n) => priced[n.id],
+    });
+    const builds = [1, 2, 3, 4, 8, 9].map((i) => ex.build(node(i), ctx));
+    await until(() => Promise.resolve(logs.filter((l) => l.startsWith("submitted")).length === 4));
+    const sizes = commands.map((c) => c.map((n) => n.item.i).join(",")).sort();
+    assertEquals(sizes, ["1,3", "2,4", "8", "9"]);
+    for (const l of logs.filter((l) => l.startsWith("submitted 2 items"))) {
+      assertMatch(
+        l,
+        /^submitted 2 items of s \(s\[i=\d\], s\[i=\d\]\) as SLURM job \d+ \(log .*group-i=\d-and-1-\d+\.log\)$/,
+      );
+    }
+    // one .done for a group settles both its members
+    const id = logs.find((l) => l.includes("(s[i=1], s[i=3])"))!.match(/SLURM job (\d+)/)![1];
+    await Deno.writeTextFile(join(dir, "logs", "s", `group-i=1-and-1-${id}.done`), "0 n1\n");
+    assertEquals((await builds[0]).key, "k1");
+    assertEquals((await builds[2]).key, "k3");
+    for (const b of builds) b.catch(() => {}); // the rest are cancelled by close()
+    return ex;
+  },
+);
+
+Deno.test("packGroups: ceil(total / limit) balanced groups, every item once, input order inside a group", () => {
+  const secs = [5, 1, 4, 2, 3, 5];
+  const g = packGroups(secs.map((_, i) => i), (i) => secs[i], 10);
+  assertEquals(g.length, 2);
+  assertEquals(g.flat().sort(), [0, 1, 2, 3, 4, 5]);
+  for (const grp of g) {
+    assertEquals([...grp].sort((a, b) => a - b), grp);
+    assertEquals(grp.reduce((s, i) => s + secs[i], 0), 10);
+  }
+  assertEquals(packGroups([3, 3], (x) => x, 10), [[3, 3]]);
+  assertEquals(packGroups([], (x: number) => x, 10), []);
+});

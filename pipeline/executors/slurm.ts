@@ -8,11 +8,17 @@
  * ("<exit status> <node>"), polled with a cheap stat every `pollMs`; and `squeue -t all` every
  * `squeueMs` catches jobs that died without writing it (scancel, time limit, node failure).
  * `sacct` is not used: clusters may run without accounting.
+ *
+ * Items priced far below a job's start-up are packed into group jobs (`group`, groups.ts).
  */
 import { dirname, join } from "node:path";
 import { InterruptedError } from "../../core/errors.ts";
 import { replaceAtomic } from "../durable.ts";
 import { itemFileName } from "../items.ts";
+import { packGroups } from "./groups.ts";
+import { jobScript, runCommand, sbatchArgs, SlurmError, tailLines } from "./slurm_job.ts";
+
+export { sbatchArgs, SlurmError };
 import { Slots } from "../pool.ts";
 import type { EntryMeta } from "../store.ts";
 import type { RemoteContext, RemoteExecutor, RemoteItem } from "./remote.ts";
@@ -29,8 +35,8 @@ export interface SlurmResources {
 }
 
 export interface SlurmOptions {
-  /** argv (program first) that builds exactly this item into the shared cache, then exits */
-  command(node: RemoteItem): string[];
+  /** argv (program first) that builds exactly these items (one stage) into the shared cache, then exits */
+  command(nodes: RemoteItem[]): string[];
   /** per stage */
   resources(stage: string): SlurmResources;
   /** job scripts, logs and .done files (on a filesystem the coordinator and the nodes share) */
@@ -41,6 +47,12 @@ export interface SlurmOptions {
   local?(stage: string): boolean;
   /** extra sbatch arguments, e.g. ["--partition=gpu", "--account=lab"] */
   args?: readonly string[];
+  /**
+   * Group jobs: a ready item whose `estimate` is at most half of `seconds` waits `gatherMs`
+   * (default 150) for others of its stage, and they are packed into jobs of about `seconds`.
+   * Absent, or an item without an estimate: one job per item.
+   */
+  group?: { seconds: number; estimate(node: RemoteItem): number | undefined; gatherMs?: number };
   /** .done poll period (default 250 ms) */
   pollMs?: number;
   /** squeue poll period (default 3000 ms) */
@@ -51,22 +63,20 @@ export interface SlurmOptions {
   bin?: Partial<Record<"sbatch" | "squeue" | "scancel" | "scontrol", string>>;
 }
 
-/** SLURM itself failed: a command is missing, the controller does not answer, or a job failed. */
-export class SlurmError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SlurmError";
-  }
+/** One item waiting for its entry, and the build() promise to settle. */
+interface Member {
+  node: RemoteItem;
+  ctx: RemoteContext;
+  resolve(meta: EntryMeta): void;
+  reject(e: Error): void;
 }
 
 interface Job {
   id: string;
-  node: RemoteItem;
+  /** one item, or a group of one stage's items */
+  members: Member[];
   log: string;
   done: string;
-  ctx: RemoteContext;
-  resolve(meta: EntryMeta): void;
-  reject(e: Error): void;
   /** last squeue state and node */
   state?: string;
   host?: string;
@@ -88,67 +98,6 @@ const FINAL = new Set([
   "SPECIAL_EXIT",
   "REVOKED",
 ]);
-
-/** A shell word: single-quoted, with embedded quotes closed and escaped. */
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The sbatch arguments for one item (without the script); exported for tests (--gres, issue 13). */
-export function sbatchArgs(opts: SlurmOptions, node: RemoteItem, logPattern: string): string[] {
-  const r = opts.resources(node.stage);
-  return [
-    "--parsable",
-    `--job-name=alignsam:${node.id}`.slice(0, 200),
-    `--output=${logPattern}`,
-    `--chdir=${opts.cwd}`,
-    `--cpus-per-task=${r.cpus}`,
-    `--mem=${r.mem}`,
-    `--time=${r.time}`,
-    ...(r.gres ? [`--gres=${r.gres}`] : []),
-    ...(opts.args ?? []),
-  ];
-}
-
-/** The job script: run the build entry, then record its exit status and node atomically. */
-function jobScript(node: RemoteItem, argv: string[], donePrefix: string): string {
-  const done = `${shellQuote(donePrefix)}-"$SLURM_JOB_ID".done`;
-  return [
-    "#!/bin/sh",
-    `# alignsam: build ${node.id} (key ${node.key}) into the shared cache`,
-    argv.map(shellQuote).join(" "),
-    "rc=$?",
-    `printf '%s %s\\n' "$rc" "\${SLURMD_NODENAME:-$(hostname)}" > ${done}.tmp && mv ${done}.tmp ${done}`,
-    'exit "$rc"',
-    "",
-  ].join("\n");
-}
-
-async function runCommand(bin: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let res: Deno.CommandOutput;
-  try {
-    res = await new Deno.Command(bin, { args, stdout: "piped", stderr: "piped", stdin: "null" }).output();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new SlurmError(
-        `--executor slurm: ${bin} not found on PATH (the coordinator needs SLURM's client commands: sbatch, squeue, scancel)`,
-      );
-    }
-    throw e;
-  }
-  const dec = new TextDecoder();
-  return { code: res.code, out: dec.decode(res.stdout), err: dec.decode(res.stderr) };
-}
-
-/** The last `n` lines of a log (empty when it cannot be read). */
-async function tailLines(path: string, n = 20): Promise<string[]> {
-  try {
-    const text = await Deno.readTextFile(path);
-    return text.trimEnd().split("\n").slice(-n);
-  } catch {
-    return [];
-  }
-}
 
 export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   const bin = { sbatch: "sbatch", squeue: "squeue", scancel: "scancel", scontrol: "scontrol", ...opts.bin };
@@ -176,31 +125,55 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       }
     })();
 
-  const fail = async (job: Job, why: string) => {
-    live.delete(job.id);
-    const lines = await tailLines(job.log);
-    const tail = lines.length ? `; last lines:\n${lines.map((l) => `    ${l}`).join("\n")}` : " (empty)";
-    job.reject(
-      new SlurmError(
-        `${job.node.id}: SLURM job ${job.id} ${why} on node ${job.host ?? "?"}; log ${job.log}${tail}`,
-      ),
-    );
-  };
+  /** `stage[a]`, or `3 items of stage (stage[a], stage[b], stage[c])` for a group job */
+  const named = (job: { members: Member[] }) =>
+    job.members.length === 1
+      ? job.members[0].node.id
+      : `${job.members.length} items of ${job.members[0].node.stage} (${
+        job.members.map((m) => m.node.id).join(", ")
+      })`;
 
-  const finish = async (job: Job, rc: number) => {
-    if (rc !== 0) return await fail(job, `exited with status ${rc}`);
-    const c = await job.ctx.check(job.node.key);
+  /**
+   * The job is over: every member whose entry is whole in the cache resolves (a group that failed
+   * half-way keeps what it built); the others fail with `why` (undefined: it exited 0), naming
+   * the job, its node and log, and the log's last lines.
+   */
+  const settle = async (job: Job, why?: string) => {
     live.delete(job.id);
-    if (c.state === "ok") return job.resolve(c.meta);
-    const why = c.state === "corrupt" ? c.problem : "absent";
-    const where = `SLURM job ${job.id} exited 0 on node ${job.host ?? "?"}`;
-    job.reject(
-      new SlurmError(
-        `${job.node.id}: ${where}, but entry ${job.node.key} is not whole in the cache (${why}): ` +
-          `did the job see other code or config? log ${job.log}`,
-      ),
-    );
+    const where = `SLURM job ${job.id}`;
+    let tail: string | undefined;
+    for (const m of job.members) {
+      const c = await m.ctx.check(m.node.key);
+      if (c.state === "ok") {
+        m.resolve(c.meta);
+        continue;
+      }
+      const absent = c.state === "corrupt" ? c.problem : "absent";
+      if (why === undefined) {
+        m.reject(
+          new SlurmError(
+            `${m.node.id}: ${where} exited 0 on node ${
+              job.host ?? "?"
+            }, but entry ${m.node.key} is not whole ` +
+              `in the cache (${absent}): did the job see other code or config? log ${job.log}`,
+          ),
+        );
+        continue;
+      }
+      if (tail === undefined) {
+        const lines = await tailLines(job.log);
+        tail = lines.length ? `; last lines:\n${lines.map((l) => `    ${l}`).join("\n")}` : " (empty)";
+      }
+      const of = job.members.length > 1 ? ` (a group job of ${named(job)})` : "";
+      m.reject(
+        new SlurmError(
+          `${m.node.id}: ${where}${of} ${why} on node ${job.host ?? "?"}; log ${job.log}${tail}`,
+        ),
+      );
+    }
   };
+  const fail = (job: Job, why: string) => settle(job, why);
+  const finish = (job: Job, rc: number) => settle(job, rc === 0 ? undefined : `exited with status ${rc}`);
 
   const readDone = async (job: Job): Promise<boolean> => {
     let text: string;
@@ -224,7 +197,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     if (res.code !== 0 && !purged) {
       // the controller may be restarting: keep waiting on the .done files, say so once
       if (!squeueWarned) {
-        [...live.values()][0]?.ctx.log(
+        [...live.values()][0]?.members[0].ctx.log(
           `squeue failed (${res.err.trim()}); still waiting for the jobs' .done files`,
         );
       }
@@ -276,11 +249,13 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   };
 
   const failAll = (e: Error) => {
-    for (const job of live.values()) job.reject(e);
+    for (const job of live.values()) for (const m of job.members) m.reject(e);
     live.clear();
   };
 
   const cancelAll = async (log: (l: string) => void) => {
+    // not submitted yet: nothing to cancel, only promises to settle
+    for (const m of pending.splice(0)) m.reject(new InterruptedError(`interrupted before ${m.node.id}`));
     // taken out of `live` at once: every build's abort listener calls this, one scancel is enough
     const jobs = [...live.values()];
     live.clear();
@@ -293,49 +268,87 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
         : `scancel ${ids.join(" ")} failed: ${res.err.trim()}`,
     );
     for (const job of jobs) {
-      job.reject(
-        new InterruptedError(`interrupted: cancelled SLURM job ${job.id} (${job.node.id}); log ${job.log}`),
+      const e = new InterruptedError(
+        `interrupted: cancelled SLURM job ${job.id} (${named(job)}); log ${job.log}`,
       );
+      for (const m of job.members) m.reject(e);
     }
   };
 
-  const submit = async (node: RemoteItem, ctx: RemoteContext): Promise<Omit<Job, "resolve" | "reject">> => {
-    const base = join(opts.logDir, node.stage, itemFileName(node.item));
+  const submit = async (members: Member[]): Promise<Job> => {
+    const nodes = members.map((m) => m.node);
+    const first = nodes[0];
+    const name = nodes.length === 1
+      ? itemFileName(first.item)
+      : `group-${itemFileName(first.item)}-and-${nodes.length - 1}`;
+    const base = join(opts.logDir, first.stage, name);
     await Deno.mkdir(dirname(base), { recursive: true });
     const script = `${base}.sh`;
     // temp + rename: a second coordinator on this cache writes the same path, and sbatch must
     // never read it half-written
-    const text = new TextEncoder().encode(jobScript(node, opts.command(node), base));
+    const text = new TextEncoder().encode(jobScript(nodes, opts.command(nodes), base));
     await replaceAtomic(script, `${script}.${Deno.pid}.${crypto.randomUUID()}.tmp`, text, false);
-    const args = [...sbatchArgs(opts, node, `${base}-%j.log`), script];
+    const jobName = nodes.length === 1 ? first.id : `${first.stage}×${nodes.length}`;
+    const args = [...sbatchArgs(opts, first, `${base}-%j.log`, jobName), script];
     const release = await submitting.acquire();
     const res = await runCommand(bin.sbatch, args).finally(release);
     const id = res.out.trim().split(";")[0];
     if (res.code !== 0 || !/^\d+$/.test(id)) {
       throw new SlurmError(
-        `${node.id}: \`${bin.sbatch} ${args.join(" ")}\` failed (exit ${res.code}): ${
+        `${named({ members })}: \`${bin.sbatch} ${args.join(" ")}\` failed (exit ${res.code}): ${
           (res.err || res.out).trim().split("\n").slice(-3).join(" / ")
         }`,
       );
     }
-    return { id, node, ctx, log: `${base}-${id}.log`, done: `${base}-${id}.done` };
+    return { id, members, log: `${base}-${id}.log`, done: `${base}-${id}.done` };
+  };
+
+  /** Submit one job for `members` (one stage); a failure to submit fails them all. */
+  const launch = async (members: Member[]) => {
+    try {
+      await check();
+      const job = await submit(members);
+      const ctx = members[0].ctx;
+      ctx.log(`submitted ${named(job)} as SLURM job ${job.id} (log ${job.log})`);
+      live.set(job.id, job);
+      // Ctrl-C while sbatch ran: the listener fired before the job was known
+      if (members.some((m) => m.ctx.signal.aborted)) void cancelAll(ctx.log);
+      schedule();
+    } catch (e) {
+      for (const m of members) m.reject(e as Error);
+    }
+  };
+
+  // group jobs: items priced well under a job's start-up wait here for others of their stage
+  const pending: Member[] = [];
+  let gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  const groupable = (node: RemoteItem): number | undefined => {
+    if (!opts.group || opts.group.seconds <= 0) return undefined;
+    const s = opts.group.estimate(node);
+    return s !== undefined && s <= opts.group.seconds / 2 ? s : undefined;
+  };
+  const flush = () => {
+    gatherTimer = undefined;
+    const byStage = new Map<string, Member[]>();
+    for (const m of pending.splice(0)) byStage.set(m.node.stage, [...(byStage.get(m.node.stage) ?? []), m]);
+    for (const ms of byStage.values()) {
+      for (const g of packGroups(ms, (m) => groupable(m.node) ?? 0, opts.group!.seconds)) void launch(g);
+    }
   };
 
   return {
     runsHere: (stage) => opts.local?.(stage) ?? false,
     async build(node, ctx) {
       if (ctx.signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
-      await check();
-      const job = await submit(node, ctx);
-      ctx.log(`submitted ${node.id} as SLURM job ${job.id} (log ${job.log})`);
       // Ctrl-C: every job still queued or running is cancelled at once (one scancel)
       const onAbort = () => void cancelAll(ctx.log);
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
       try {
         return await new Promise<EntryMeta>((resolve, reject) => {
-          live.set(job.id, { ...job, resolve, reject });
-          ctx.signal.addEventListener("abort", onAbort, { once: true });
-          if (ctx.signal.aborted) onAbort();
-          schedule();
+          const m: Member = { node, ctx, resolve, reject };
+          if (groupable(node) === undefined) return void launch([m]);
+          pending.push(m);
+          gatherTimer ??= setTimeout(flush, opts.group!.gatherMs ?? 150);
         });
       } finally {
         ctx.signal.removeEventListener("abort", onAbort);
@@ -344,6 +357,8 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     async close() {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      if (gatherTimer !== undefined) clearTimeout(gatherTimer);
+      gatherTimer = undefined;
       await cancelAll(() => {});
     },
   };
