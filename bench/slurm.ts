@@ -1,14 +1,24 @@
 /**
  * `--executor slurm` against `--executor local` (issue 13), on the SLURM that `.ci/slurm.sh`
- * starts: wall time of a small CPU-bound DAG (8 busy items of 5 s + a gather, fresh caches;
- * local with --jobs = the node's CPUs, SLURM with one 1-CPU job per item), the scheduler's
- * submit → start latency per job. (The paper profile's plan on 1, 8 and 64 workers is
- * bench/plan.ts's: it needs no SLURM.)
+ * starts: wall time of the smoke DAG (issue 13's target: SLURM ≤ 1.3× local; fresh caches, local
+ * with --jobs = the node's CPUs, SLURM with 1-CPU jobs and the default group jobs, as
+ * tests/e2e_smoke_test.ts runs them; needs ALIGNSAM_DATA), of a small CPU-bound toy DAG (8 busy
+ * items of 5 s + a gather, one job per item), and the scheduler's submit → start latency per job.
+ * (The paper profile's plan on 1, 8 and 64 workers is bench/plan.ts's: it needs no SLURM.)
  */
 import { join } from "node:path";
 import type { BenchRow } from "./row.ts";
 
 const TOY_CLI = new URL("../tests/fixtures/slurm/toy_cli.ts", import.meta.url).pathname;
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+/** tests/e2e_smoke_test.ts's: no GPU here, and two 1-CPU jobs side by side on a 2-core node */
+const SMOKE_SLURM = [
+  "--executor",
+  "slurm",
+  "--slurm-gres",
+  "none",
+  "--slurm-args=--cpus-per-task=1 --mem=3G",
+];
 const dec = new TextDecoder();
 
 async function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
@@ -41,6 +51,50 @@ async function latencies(dir: string, n: number): Promise<number[]> {
   return out;
 }
 
+/** `reproduce --profile smoke` into a fresh `cache`: seconds, and how many jobs were submitted. */
+async function smokeBuild(cache: string, args: string[]): Promise<{ seconds: number; jobs: number }> {
+  const t0 = performance.now();
+  const r = await sh(Deno.execPath(), [
+    "run",
+    "-A",
+    "--unstable-webgpu",
+    "--v8-flags=--max-old-space-size=8192,--single-threaded",
+    MAIN,
+    "reproduce",
+    "--profile",
+    "smoke",
+    ...args,
+  ], { ALIGNSAM_CACHE: cache, NO_COLOR: "1" });
+  if (!/\d+ item\(s\) built, 0 cached/.test(r.stderr)) throw new Error(`smoke: ${r.stderr.slice(-500)}`);
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    jobs: r.stderr.match(/^submitted .* as SLURM job/gm)?.length ?? 0,
+  };
+}
+
+async function smokeRows(dir: string, cpus: number): Promise<BenchRow[]> {
+  if (!Deno.env.get("ALIGNSAM_DATA")) throw new Error("the smoke rows need ALIGNSAM_DATA");
+  const local = await smokeBuild(join(dir, "smoke-local"), ["--jobs", String(cpus)]);
+  const slurm = await smokeBuild(join(dir, "smoke-slurm"), SMOKE_SLURM);
+  return [
+    { area: "slurm", what: `smoke DAG, local --jobs ${cpus}`, value: local.seconds, unit: "s" },
+    {
+      area: "slurm",
+      what: `smoke DAG, --executor slurm (1-CPU jobs, default --slurm-group: ${slurm.jobs} jobs)`,
+      value: slurm.seconds,
+      unit: "s",
+    },
+    {
+      area: "slurm",
+      what: "smoke DAG: slurm / local wall time",
+      value: slurm.seconds / local.seconds,
+      unit: "×",
+      target: "≤ 1.3",
+      ok: slurm.seconds / local.seconds <= 1.3,
+    },
+  ];
+}
+
 async function timedBuild(root: string, cache: string, args: string[]): Promise<number> {
   const t0 = performance.now();
   const r = await sh(Deno.execPath(), ["run", "-A", TOY_CLI, root, "reproduce", ...args], {
@@ -59,11 +113,19 @@ export async function bench(): Promise<BenchRow[]> {
   const dir = await Deno.makeTempDir({ prefix: "alignsam-bench-slurm-" });
   try {
     const cpus = navigator.hardwareConcurrency;
+    const smoke = await smokeRows(dir, cpus);
     const set = ["--set", "n=8", "--set", "ms=5000"];
     const local = await timedBuild(dir, join(dir, "local"), [...set, "--jobs", String(cpus)]);
-    const slurm = await timedBuild(dir, join(dir, "slurm"), [...set, "--executor", "slurm"]);
+    const slurm = await timedBuild(dir, join(dir, "slurm"), [
+      ...set,
+      "--executor",
+      "slurm",
+      "--slurm-group",
+      "0",
+    ]);
     const lat = await latencies(dir, 5);
     return [
+      ...smoke,
       {
         area: "slurm",
         what: `busy DAG (8 × 5 s + gather), local --jobs ${cpus}`,
