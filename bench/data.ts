@@ -48,6 +48,7 @@ export async function bench(): Promise<BenchRow[]> {
       log: () => {},
       memo: async (_k, make) => await make(),
       signal: new AbortController().signal,
+      codeHash: "preprocess code (bench)",
       note: () => {},
     });
     rows.push({

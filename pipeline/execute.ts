@@ -13,6 +13,7 @@ import type { Progress } from "../core/progress.ts";
 import type { Node, Session } from "./session.ts";
 import type { RunContext } from "./stage.ts";
 import { type EntryMeta, keyOf, type KeyParts } from "./store.ts";
+import { canonicalJson, sha256Hex } from "./hash.ts";
 import { explain, whyLine } from "./why.ts";
 
 export interface RunSummary {
@@ -222,6 +223,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
       note: (name, value) => void (notes[name] = value),
       memo: (k, make) => store.blobs.memo(k, make, ctx.log),
       signal,
+      codeHash: sha256Hex(canonicalJson(parts.code)),
     };
     try {
       if (pool) {
@@ -233,6 +235,7 @@ export function executor(session: Session, signal: AbortSignal): Executor {
           params: ctx.params,
           inputs: ctx.inputs,
           outDir: tmp,
+          codeHash: ctx.codeHash,
         }, ctx);
       } else {
         await stage.run(ctx);

@@ -17,6 +17,7 @@ export interface WorkerJob {
   params: Params;
   inputs: { ref: InputRef; dir: string }[];
   outDir: string;
+  codeHash: string;
 }
 
 export type WorkerReply =

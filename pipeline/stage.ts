@@ -61,6 +61,11 @@ export interface RunContext {
   memo(key: string, make: () => Promise<Uint8Array>): Promise<Uint8Array>;
   /** aborted when the user interrupts the run */
   signal: AbortSignal;
+  /**
+   * sha256 over this stage's declared code as its key hashes it (canonical forms: comments do
+   * not count): for a stage's own memo keys, so a code change never reuses a memoised result.
+   */
+  codeHash: string;
 }
 
 export interface Stage {

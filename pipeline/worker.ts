@@ -41,6 +41,7 @@ async function run(job: WorkerJob): Promise<void> {
     note: (name, value) => send({ type: "note", name, value }),
     memo: (k, make) => s.blobs.memo(k, make, ctx.log),
     signal: current.signal,
+    codeHash: job.codeHash,
   };
   await stage.run(ctx);
 }

@@ -35,40 +35,22 @@ import type { ClipSurgery } from "../kernels/clip/model.ts";
 import { mapOnGrid, upsampleGrid } from "../kernels/clip/maps.ts";
 import { family } from "../kernels/sam/registry.ts";
 import { SCHEMA } from "./config.ts";
+import { SEGMENTER_CODE } from "./code.ts";
 
 /** The agent/SRM grid. */
 export const MAP_GRID = 64;
 
+/**
+ * CLIP Surgery (kernels/clip), the grid it resamples to (the segmenters' transform), the SRM
+ * input's map layout, and the task registry.
+ */
 const CODE = [
   "stages/clip_maps.ts",
   "core/records.ts",
-  "kernels/clip/files.ts",
-  "kernels/clip/layers.ts",
-  "kernels/clip/maps.ts",
-  "kernels/clip/model.ts",
-  "kernels/clip/preprocess.ts",
-  "kernels/clip/safetensors.ts",
-  "kernels/clip/surgery.ts",
-  "kernels/clip/text.ts",
-  "kernels/clip/tokenizer.ts",
-  "kernels/clip/vision.ts",
-  "kernels/clip/weights.ts",
-  "kernels/masks/resize.ts",
-  "kernels/sam/transform.ts",
-  "kernels/sam/registry.ts",
-  "kernels/sam/onnx/cuda.ts",
+  "kernels/clip",
   "kernels/srm/input.ts",
-  "kernels/models/resolve.ts",
-  "core/download.ts",
-  "core/file_hash.ts",
-  "kernels/tf/backend.ts",
-  "kernels/tf/webgpu_remote.ts",
-  "kernels/device.ts",
   "stages/config.ts",
-  "data/tasks.ts",
-  "data/demo/generate.ts",
-  "data/demo/noise.ts",
-  "core/rng.ts",
+  ...SEGMENTER_CODE,
 ] as const;
 
 /**
@@ -110,13 +92,6 @@ async function hashes(files: ClipFiles): Promise<ClipMapsHeader["clipFiles"]> {
   return { weights, vocab, templates };
 }
 
-/** Content hash of this stage's code: part of every memo key, so a code change never reuses old maps. */
-async function codeHash(): Promise<string> {
-  const root = new URL("../", import.meta.url);
-  const parts = await Promise.all(CODE.map((p) => Deno.readFile(new URL(p, root))));
-  return sha256Hex(new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer()));
-}
-
 async function run(ctx: RunContext): Promise<void> {
   if (ctx.params.clip === "none") throw needsClip();
   const task = String(ctx.item.task);
@@ -125,7 +100,7 @@ async function run(ctx: RunContext): Promise<void> {
   const manifest = await readPreprocessManifest(dir);
   const files = await resolveClipFiles({ signal: ctx.signal });
   const clipFiles = await hashes(files);
-  const code = await codeHash();
+  const code = ctx.codeHash; // in every memo key: a code change never reuses old maps
   const segmenter = String(ctx.params.segmenter);
   const padded = segmenterIsPadded(segmenter);
   const inputSize = Number(ctx.params.clipInput ?? SCHEMA.clipInput.default);

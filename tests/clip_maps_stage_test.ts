@@ -80,6 +80,7 @@ function context(
       return store.get(key)!;
     },
     signal: new AbortController().signal,
+    codeHash: "clip-maps code (test)",
   };
   return { ctx, made };
 }

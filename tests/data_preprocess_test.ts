@@ -28,6 +28,7 @@ function ctxFor(item: Item, params: Params, outDir: string, logs: string[] = [])
     note: () => {},
     memo: async (_k, make) => await make(),
     signal: new AbortController().signal,
+    codeHash: "preprocess code (test)",
   };
 }
 

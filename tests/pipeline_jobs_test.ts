@@ -44,6 +44,10 @@ Deno.test("jobs: with --jobs 2 busy items run in two worker threads at once; wit
   const one = await reproduce({ ...t1.opts, jobs: 1 });
   assert(!overlaps(await spans(one.entries)), "one job: items run one after another");
   assert(t1.logs.some((l) => l === "  spin[i=0]: spinning in main"));
+  // the stage's code hash reaches the stage in a worker as in this thread (clip-maps' memo keys)
+  const codes = new Set([...t.logs, ...t1.logs].flatMap((l) => l.match(/: code (\S+)$/)?.[1] ?? []));
+  assertEquals(codes.size, 1, [...codes].join(" "));
+  assert(/^[0-9a-f]{64}$/.test([...codes][0]), [...codes][0]);
   await t.cleanup();
   await t1.cleanup();
 });

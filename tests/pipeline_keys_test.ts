@@ -230,6 +230,7 @@ Deno.test({
         note: () => {},
         memo: (_k, make) => make(),
         signal: new AbortController().signal,
+        codeHash: "preprocess code (test)",
       };
       const preprocess = STAGES.find((st) => st.name === "preprocess")!;
       await preprocess.run(ctx);
