@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--only AREA]`: imports every bench/*.ts module (except main.ts and row.ts),
+ * `deno task bench [--only AREA]`: imports every bench/*.ts module (except main.ts, row.ts and _helpers),
  * calls its `bench()`, and prints one aligned table. A module that fails becomes an error row;
  * the others still run. Benchmarks live here, never inside unit tests.
  */
@@ -42,7 +42,13 @@ async function modules(): Promise<string[]> {
   const dir = new URL(".", import.meta.url);
   const out: string[] = [];
   for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.endsWith(".ts") && e.name !== "main.ts" && e.name !== "row.ts") out.push(e.name);
+    // "_name.ts": a helper of the benches, not one
+    if (
+      e.isFile && e.name.endsWith(".ts") && !e.name.startsWith("_") && e.name !== "main.ts" &&
+      e.name !== "row.ts"
+    ) {
+      out.push(e.name);
+    }
   }
   return out.sort();
 }

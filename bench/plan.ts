@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchRow } from "./row.ts";
+import { reproduceSmoke } from "./_smoke.ts";
 import {
   calibrate,
   CALIBRATION_FILE,
@@ -31,7 +32,6 @@ import { COST_MODEL } from "../stages/cost.ts";
 import { resolveParams } from "../pipeline/config.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const JOBS = 2;
 /** measured / estimate within ±25% */
 const OK = (r: number) => r >= 0.75 && r <= 1.25;
@@ -145,28 +145,12 @@ const SMALL = ["--set", "trainCount=4", "--set", "testCount=12"];
 
 /** reproduce --profile smoke --jobs 2 into `cache`; its wall time from outside, and its run record. */
 async function smokeRun(cache: string, extra: string[] = []): Promise<{ wall: number; rec: RunRecord }> {
-  const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-webgpu",
-      "--v8-flags=--max-old-space-size=8192,--single-threaded",
-      MAIN,
-      "reproduce",
-      "--profile",
-      "smoke",
-      "--jobs",
-      String(JOBS),
-      ...extra,
-    ],
-    env: { ALIGNSAM_CACHE: cache, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const wall = (performance.now() - t0) / 1000;
-  const err = new TextDecoder().decode(out.stderr);
-  if (out.code !== 0) throw new Error(`smoke run failed: ${err.trim().split("\n").at(-1)}`);
+  const { seconds: wall, code, stderr: err } = await reproduceSmoke(cache, [
+    "--jobs",
+    String(JOBS),
+    ...extra,
+  ]);
+  if (code !== 0) throw new Error(`smoke run failed: ${err.trim().split("\n").at(-1)}`);
   const rec = (await readRunRecords(cache)).at(-1);
   if (!rec) throw new Error(`smoke run wrote no run record in ${cache}/runs`);
   return { wall, rec };

@@ -8,9 +8,9 @@
  */
 import { join } from "node:path";
 import type { BenchRow } from "./row.ts";
+import { reproduceSmoke } from "./_smoke.ts";
 
 const TOY_CLI = new URL("../tests/fixtures/slurm/toy_cli.ts", import.meta.url).pathname;
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 /** tests/e2e_smoke_test.ts's: no GPU here, and two 1-CPU jobs side by side on a 2-core node */
 const SMOKE_SLURM = [
   "--executor",
@@ -53,23 +53,11 @@ async function latencies(dir: string, n: number): Promise<number[]> {
 
 /** `reproduce --profile smoke` into a fresh `cache`: seconds, and how many jobs were submitted. */
 async function smokeBuild(cache: string, args: string[]): Promise<{ seconds: number; jobs: number }> {
-  const t0 = performance.now();
-  const r = await sh(Deno.execPath(), [
-    "run",
-    "-A",
-    "--unstable-webgpu",
-    "--v8-flags=--max-old-space-size=8192,--single-threaded",
-    MAIN,
-    "reproduce",
-    "--profile",
-    "smoke",
-    ...args,
-  ], { ALIGNSAM_CACHE: cache, NO_COLOR: "1" });
-  if (!/\d+ item\(s\) built, 0 cached/.test(r.stderr)) throw new Error(`smoke: ${r.stderr.slice(-500)}`);
-  return {
-    seconds: (performance.now() - t0) / 1000,
-    jobs: r.stderr.match(/^submitted .* as SLURM job/gm)?.length ?? 0,
-  };
+  const r = await reproduceSmoke(cache, args);
+  if (r.code !== 0 || !/\d+ item\(s\) built, 0 cached/.test(r.stderr)) {
+    throw new Error(`smoke ${args.join(" ")}: ${r.stderr.trim().split("\n").at(-1)}`);
+  }
+  return { seconds: r.seconds, jobs: r.stderr.match(/^submitted .* as SLURM job/gm)?.length ?? 0 };
 }
 
 async function smokeRows(dir: string, cpus: number): Promise<BenchRow[]> {
