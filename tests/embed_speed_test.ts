@@ -16,7 +16,12 @@ import { colourSigma } from "../kernels/sam/weightfree/decoder.ts";
 import { embedExtent } from "../kernels/sam/weightfree/features.ts";
 import { featureTerm } from "../kernels/sam/standin/features.ts";
 import { STANDIN_CONFIG } from "../kernels/sam/standin/config.ts";
+import { newMeanKernelJob, runMeanKernel } from "../kernels/sam/weightfree/mean_kernel.ts";
+import { createStandinSegmenter } from "../kernels/sam/standin/segmenter.ts";
+import { STANDIN_BACKBONE } from "../kernels/sam/registry.ts";
+import type { Embedding } from "../kernels/sam/segmenter.ts";
 import { borderDensityRef, featureTermRef } from "./_embed_reference.ts";
+import { needsShared, SHARED } from "./_shared.ts";
 
 const SIZES: [number, number][] = [[500, 375], [37, 91], [1, 1], [3, 200], [641, 2]];
 
@@ -152,4 +157,57 @@ Deno.test("embed speed: dispose rejects an embedding in flight; the thread start
   } finally {
     await thread.dispose();
   }
+});
+
+/** A mean-kernel job of n random rows against `count` of them, on shared or plain buffers. */
+function randomJob(n: number, count: number, p: number, seed: number, shared: boolean) {
+  const rng = makeRng(seed), job = newMeanKernelJob(n, count, p, shared);
+  job.rows.set(Float32Array.from({ length: n * p }, () => rng.normal()));
+  for (let q = 0; q < count; q++) job.protos.set(job.rows.subarray((q % n) * p, (q % n + 1) * p), q * p);
+  job.k = -1 / (2 * p);
+  return job;
+}
+
+Deno.test("embed speed: the mean-kernel map is the same bit for bit on the thread, here, or shared by both", async () => {
+  const thread = createEmbedThread("test segmenter");
+  try {
+    // n around the chunk size, and a prototype count and p that leave the 4-wide loops a tail
+    for (const [i, [n, count, p]] of [[1, 1, 3], [63, 32, 24], [65, 7, 64], [3072, 32, 64]].entries()) {
+      const here = randomJob(n, count, p, i, false);
+      assertEquals(runMeanKernel(here), n, "one thread takes every row");
+      const there = randomJob(n, count, p, i, true);
+      assertEquals(await thread.helpMeanKernel(there), n, "the embedding thread alone takes every row");
+      assertSameBits(there.out, here.out, `n ${n}: the embedding thread's`);
+      const both = randomJob(n, count, p, i, true), helped = thread.helpMeanKernel(both);
+      const mine = runMeanKernel(both);
+      assertEquals(mine + await helped, n, "the threads' shares add up to every row, none twice");
+      assertSameBits(both.out, here.out, `n ${n}: both threads'`);
+    }
+  } finally {
+    await thread.dispose();
+  }
+});
+
+Deno.test({
+  name: "embed speed: the stand-in's two-thread embedding decodes bit for bit as its one-thread rebuild",
+  ...needsShared("models/mobilenetv2"),
+  sanitizeResources: false,
+  fn: async () => {
+    const seg = await createStandinSegmenter(`${SHARED}models/${STANDIN_BACKBONE.name}`, "test");
+    try {
+      for (const [i, [w, h]] of SIZES.entries()) {
+        const emb = await seg.embed(randomImage(w, h, 20 + i));
+        // a copy is a cache hit's embedding: decode rebuilds its grid and featureTerm on this thread
+        const copy: Embedding = { ...emb, data: emb.data.slice() };
+        const clicks = [{ x: w >> 1, y: h >> 1, label: 1 as const }, { x: 0, y: h - 1, label: 0 as const }];
+        for (let k = 1; k <= clicks.length; k++) {
+          const a = await seg.decode(emb, clicks.slice(0, k)), b = await seg.decode(copy, clicks.slice(0, k));
+          assertSameBits(a.lowRes, b.lowRes, `${w}×${h}, ${k} clicks: logits`);
+          assertEquals(a.mask, b.mask);
+        }
+      }
+    } finally {
+      await seg.dispose?.();
+    }
+  },
 });

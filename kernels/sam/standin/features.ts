@@ -15,6 +15,13 @@ import { EMBED_SIZE } from "../segmenter.ts";
 import { BORDER_SAMPLES, borderPixels } from "../weightfree/colour.ts";
 import type { FeatureTerm } from "../weightfree/grid.ts";
 import type { Tap } from "./graph.ts";
+import {
+  type MeanKernelJob,
+  newMeanKernelJob,
+  runMeanKernel,
+  sqDist,
+  sqDist4,
+} from "../weightfree/mean_kernel.ts";
 
 /** Inverted-residual block outputs of the zoo's MobileNetV2 (mobilenetv2/README.md). */
 export const TAPS: readonly Tap[] = [
@@ -51,27 +58,23 @@ export function maskToExtent(feat: Float32Array, p: number, ew: number, eh: numb
 }
 
 /**
- * The decoder's feature affinity (weightfree/grid.ts FeatureTerm): a click's density is the
- * Gaussian kernel of its cell's feature vector against every cell of the image extent, on the
- * 64 grid (the features' own resolution: cheap), bilinearly upsampled to the fine grid. The
- * kernel width is featureSigma × the image's RMS distance of cells to their mean feature, so one
- * setting fits busy and plain images alike. The border prototypes are the same 32 evenly spaced
- * border cells as the colour model's.
+ * The feature term's border map as a MeanKernelJob (weightfree/mean_kernel.ts): the rows are the
+ * extent's cells, cell-major [n, P]; the prototypes the same 32 evenly spaced border cells as the
+ * colour model's; k = −1 / 2σ² with σ = sigmaRel × the image's RMS distance of cells to their
+ * mean feature, so one setting fits busy and plain images alike. `shared` puts the arrays on
+ * SharedArrayBuffers, so the embedding thread can take chunks of the rows.
  */
-export function featureTerm(
+export function featureJob(
   /** [P, 64, 64] */ feat: Float32Array,
   p: number,
   ew: number,
   eh: number,
-  fw: number,
-  fh: number,
-  weight: number,
-  decay: number,
   sigmaRel: number,
-): FeatureTerm {
+  shared: boolean,
+): MeanKernelJob {
   const G = EMBED_SIZE, n = ew * eh;
-  // [n, P] cell-major copy of the extent, for tight distance loops.
-  const cells = new Float32Array(n * p);
+  const protos = borderPixels(ew, eh, BORDER_SAMPLES);
+  const job = newMeanKernelJob(n, protos.length, p, shared), cells = job.rows;
   for (let c = 0; c < p; c++) {
     for (let y = 0; y < eh; y++) {
       for (let x = 0; x < ew; x++) cells[(y * ew + x) * p + c] = feat[c * G * G + y * G + x];
@@ -82,8 +85,27 @@ export function featureTerm(
   let ms = 0;
   for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) ms += (cells[i * p + c] - mean[c]) ** 2 / n;
   const sigma = Math.max(sigmaRel * Math.sqrt(ms), 1e-6);
-  const k = -1 / (2 * sigma * sigma);
+  job.k = -1 / (2 * sigma * sigma);
+  protos.forEach((b, q) => job.protos.set(cells.subarray(b * p, b * p + p), q * p));
+  return job;
+}
 
+/**
+ * The decoder's feature affinity (weightfree/grid.ts FeatureTerm) of a featureJob whose border
+ * map is computed: a click's density is the Gaussian kernel of its cell's feature vector against
+ * every cell of the image extent, on the 64 grid (the features' own resolution: cheap),
+ * bilinearly upsampled to the fine grid, as the border map is.
+ */
+export function featureTermOf(
+  job: MeanKernelJob,
+  ew: number,
+  eh: number,
+  fw: number,
+  fh: number,
+  weight: number,
+  decay: number,
+): FeatureTerm {
+  const { rows: cells, p, k } = job, n = ew * eh;
   const d4 = new Float64Array(4);
   /** [n] the kernel of every cell against `cell`'s features, four cells at a time. */
   const coarse = (cell: number): Float32Array => {
@@ -96,27 +118,9 @@ export function featureTerm(
     for (; i < n; i++) out[i] = Math.exp(k * sqDist(cells, i * p, cells, o, p));
     return out;
   };
-  // The mean kernel of the border prototypes, cell by cell against all prototypes (their vectors
-  // stay in cache), summed as a float32 per prototype in order: the values of averaging `coarse`.
-  const protos = borderPixels(ew, eh, BORDER_SAMPLES), count = protos.length;
-  const pv = new Float32Array(count * p), dq = new Float64Array(count);
-  protos.forEach((b, q) => pv.set(cells.subarray(b * p, b * p + p), q * p));
-  const border = new Float32Array(n), f32 = Math.fround;
-  for (let i = 0; i < n; i++) {
-    const o = i * p;
-    let q = 0;
-    for (; q + 4 <= count; q += 4) {
-      sqDist4(cells, o, pv, q * p, (q + 1) * p, (q + 2) * p, (q + 3) * p, p, d4);
-      dq.set(d4, q);
-    }
-    for (; q < count; q++) dq[q] = sqDist(cells, o, pv, q * p, p);
-    let acc = 0;
-    for (q = 0; q < count; q++) acc = f32(acc + f32(Math.exp(k * dq[q])) / count);
-    border[i] = acc;
-  }
   return {
     weight: (clicks) => weight / Math.pow(Math.max(clicks, 1), decay),
-    border: resizeBilinear(border, ew, eh, fw, fh),
+    border: resizeBilinear(job.out, ew, eh, fw, fh),
     density(at: number): Float32Array {
       // the fine pixel's cell on the extent
       const fx = at % fw, fy = (at - fx) / fw;
@@ -127,43 +131,19 @@ export function featureTerm(
   };
 }
 
-/** Σ_c (a[ao + c] − b[bo + c])² in float64, added in channel order. */
-function sqDist(a: Float32Array, ao: number, b: Float32Array, bo: number, p: number): number {
-  let d = 0;
-  for (let c = 0; c < p; c++) {
-    const t = a[ao + c] - b[bo + c];
-    d += t * t;
-  }
-  return d;
-}
-
-/**
- * sqDist of a's vector at `ao` to four of b's at once, into out[0..3]: each sum still in channel
- * order (the same values), but four independent add chains instead of one, so the adds overlap
- * (one chain waits on each add's latency: the whole cost of the border map before).
- */
-function sqDist4(
-  a: Float32Array,
-  ao: number,
-  b: Float32Array,
-  b0: number,
-  b1: number,
-  b2: number,
-  b3: number,
+/** featureJob's term with its border map computed on this thread alone. */
+export function featureTerm(
+  /** [P, 64, 64] */ feat: Float32Array,
   p: number,
-  out: Float64Array,
-): void {
-  let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-  for (let c = 0; c < p; c++) {
-    const x = a[ao + c];
-    const t0 = x - b[b0 + c], t1 = x - b[b1 + c], t2 = x - b[b2 + c], t3 = x - b[b3 + c];
-    d0 += t0 * t0;
-    d1 += t1 * t1;
-    d2 += t2 * t2;
-    d3 += t3 * t3;
-  }
-  out[0] = d0;
-  out[1] = d1;
-  out[2] = d2;
-  out[3] = d3;
+  ew: number,
+  eh: number,
+  fw: number,
+  fh: number,
+  weight: number,
+  decay: number,
+  sigmaRel: number,
+): FeatureTerm {
+  const job = featureJob(feat, p, ew, eh, sigmaRel, false);
+  runMeanKernel(job);
+  return featureTermOf(job, ew, eh, fw, fh, weight, decay);
 }

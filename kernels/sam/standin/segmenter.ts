@@ -35,7 +35,8 @@ import { createEmbedThread } from "../weightfree/embed_thread.ts";
 import type { FeatureTerm, FineGrid } from "../weightfree/grid.ts";
 import { STANDIN_CONFIG, type StandinConfig, standinId } from "./config.ts";
 import { createBackbone } from "./backbone.ts";
-import { featureTerm, maskToExtent } from "./features.ts";
+import { featureJob, featureTerm, featureTermOf, maskToExtent } from "./features.ts";
+import { runMeanKernel } from "../weightfree/mean_kernel.ts";
 
 export type { StandinConfig } from "./config.ts";
 export { STANDIN_CONFIG } from "./config.ts";
@@ -98,7 +99,18 @@ export async function createStandinSegmenter(
       const { ew, eh } = embedExtent(image.width, image.height);
       const data = new Float32Array((P + CHANNELS.length) * G * G);
       data.set(maskToExtent(raw, P, ew, eh));
-      const feature = featuresOf(data, image.width, image.height);
+      let feature: FeatureTerm | undefined;
+      if (cfg.featureWeight > 0) {
+        // The border map, the feature term's cost, in chunks on both threads: the embedding
+        // thread takes its share once its grid is done (it usually is: the backbone takes longer).
+        const job = featureJob(data, P, ew, eh, cfg.featureSigma, true);
+        const helped = thread.helpMeanKernel(job);
+        helped.catch(() => {}); // awaited below, after this thread's share
+        runMeanKernel(job);
+        await helped;
+        const { fw, fh } = fineGridSize(image.width, image.height, cfg.fineSize);
+        feature = featureTermOf(job, ew, eh, fw, fh, cfg.featureWeight, cfg.featureDecay);
+      }
       const { grid, data: colour, aux } = await fine;
       data.set(colour, P * G * G);
       if (feature) grid.feature = feature;

@@ -17,6 +17,7 @@ import type { AuxArray } from "../segmenter.ts";
 import type { WeightFreeConfig } from "./config.ts";
 import { fineAux } from "./embed.ts";
 import type { FineGrid } from "./grid.ts";
+import { type MeanKernelJob, type MeanKernelMessage, toMessage } from "./mean_kernel.ts";
 
 /** The typed arrays of a fine grid and its [16, 64, 64] features, each with a buffer of its own. */
 type FineArray = "lab" | "borderDist" | "e" | "s" | "se" | "sw" | "borderColour" | "data";
@@ -41,12 +42,25 @@ export interface FineRequest {
   cfg: WeightFreeConfig;
 }
 
+/** A share of a mean-kernel job (mean_kernel.ts); the worker answers how many rows it took. */
+export interface KernelRequest {
+  id: number;
+  kernel: MeanKernelMessage;
+}
+export type KernelReply = { id: number; rows: number } | { id: number; error: string };
+
 export interface EmbedThread {
   /** embedFine(image, cfg), computed on the worker thread */
   embedFine(
     image: RGBImage,
     cfg: WeightFreeConfig,
   ): Promise<{ grid: FineGrid; data: Float32Array; aux: Record<string, AuxArray> }>;
+  /**
+   * Takes chunks of a shared job on the worker thread (after any embedFine before it) while the
+   * caller runs runMeanKernel(job) here; resolves, with the rows it took, once the worker is done
+   * with the job: only then is job.out complete.
+   */
+  helpMeanKernel(job: MeanKernelJob): Promise<number>;
   dispose(): Promise<void>;
 }
 
@@ -54,7 +68,8 @@ export interface EmbedThread {
 export function createEmbedThread(who: string): EmbedThread {
   let worker: Worker | undefined;
   let nextId = 0;
-  const pending = new Map<number, { resolve: (r: FineReply) => void; reject: (e: Error) => void }>();
+  type Reply = FineReply | KernelReply;
+  const pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   /** Reject every request in flight on `w` (unless `w` was already replaced): the next starts anew. */
   const failAll = (w: Worker, e: Error) => {
     if (worker !== w) return;
@@ -64,7 +79,7 @@ export function createEmbedThread(who: string): EmbedThread {
   };
   const start = (): Worker => {
     const w = new Worker(new URL("./embed_thread_worker.ts", import.meta.url));
-    w.on("message", (r: FineReply) => {
+    w.on("message", (r: Reply) => {
       const p = pending.get(r.id);
       pending.delete(r.id);
       if (pending.size === 0) w.unref(); // idle: let a finished program exit
@@ -74,17 +89,24 @@ export function createEmbedThread(who: string): EmbedThread {
     w.on("exit", (code: number) => failAll(w, new ModelError(`${who}: embedding thread exited (${code})`)));
     return w;
   };
+  /** Posts a request made with its id (transferring `transfer`) and resolves with the answer. */
+  const ask = async <R extends Reply>(request: (id: number) => object, transfer: ArrayBuffer[] = []) => {
+    worker ??= start();
+    const id = nextId++;
+    const reply = new Promise<Reply>((resolve, reject) => pending.set(id, { resolve, reject }));
+    worker.ref(); // a request in flight keeps the program alive until it is answered
+    worker.postMessage(request(id), transfer);
+    const r = await reply;
+    if ("error" in r) throw new ModelError(`${who}: ${r.error}`);
+    return r as Exclude<R, { error: string }>;
+  };
   return {
     async embedFine(image, cfg) {
-      worker ??= start();
-      const id = nextId++;
-      const reply = new Promise<FineReply>((resolve, reject) => pending.set(id, { resolve, reject }));
       const pixels = image.data.slice().buffer;
-      const request: FineRequest = { id, width: image.width, height: image.height, pixels, cfg };
-      worker.ref(); // a request in flight keeps the program alive until it is answered
-      worker.postMessage(request, [pixels]);
-      const r = await reply;
-      if ("error" in r) throw new ModelError(`${who}: ${r.error}`);
+      const r = await ask<FineReply>(
+        (id): FineRequest => ({ id, width: image.width, height: image.height, pixels, cfg }),
+        [pixels],
+      );
       const f32 = (name: FineArray) => new Float32Array(r.buffers[name]!);
       const { fw, fh, meanDiff, buffers } = r;
       const grid: FineGrid = {
@@ -99,6 +121,10 @@ export function createEmbedThread(who: string): EmbedThread {
         borderColour: buffers.borderColour ? f32("borderColour") : undefined,
       };
       return { grid, data: f32("data"), aux: fineAux(grid) };
+    },
+    async helpMeanKernel(job) {
+      const kernel = toMessage(job);
+      return (await ask<KernelReply>((id): KernelRequest => ({ id, kernel }))).rows;
     },
     async dispose() {
       const w = worker;

@@ -1,12 +1,25 @@
 /**
  * The worker half of embed_thread.ts: embedFine per FineRequest; the FineReply transfers the
- * grid's typed arrays' buffers (no copy), or says the error.
+ * grid's typed arrays' buffers (no copy), or says the error. Per KernelRequest, chunks of the
+ * shared mean-kernel job, answered with the rows taken.
  */
 import { parentPort } from "node:worker_threads";
 import { embedFine } from "./embed.ts";
-import type { FineReply, FineRequest } from "./embed_thread.ts";
+import type { FineReply, FineRequest, KernelReply, KernelRequest } from "./embed_thread.ts";
+import { fromMessage, runMeanKernel } from "./mean_kernel.ts";
 
-parentPort!.on("message", ({ id, width, height, pixels, cfg }: FineRequest) => {
+parentPort!.on("message", (m: FineRequest | KernelRequest) => {
+  if ("kernel" in m) {
+    let reply: KernelReply;
+    try {
+      reply = { id: m.id, rows: runMeanKernel(fromMessage(m.kernel)) };
+    } catch (e) {
+      reply = { id: m.id, error: (e as Error).message };
+    }
+    parentPort!.postMessage(reply);
+    return;
+  }
+  const { id, width, height, pixels, cfg } = m;
   let reply: FineReply, transfer: ArrayBuffer[] = [];
   try {
     const { grid, data } = embedFine({ width, height, data: new Uint8Array(pixels) }, cfg);
