@@ -24,7 +24,8 @@ import { clicksTable } from "../cli/clicks.ts";
 import { median } from "./onnx.ts";
 import { STANDIN_BACKBONE } from "../kernels/sam/registry.ts";
 import { findModelFile } from "../kernels/models/resolve.ts";
-import { createBackbone } from "../kernels/sam/standin/backbone.ts";
+import { createBackbone, FRAME } from "../kernels/sam/standin/backbone.ts";
+import { backboneInput } from "../kernels/sam/standin/preprocess.ts";
 import { featureTerm, maskToExtent } from "../kernels/sam/standin/features.ts";
 import { STANDIN_CONFIG } from "../kernels/sam/standin/config.ts";
 import { embedFine } from "../kernels/sam/weightfree/embed.ts";
@@ -283,8 +284,9 @@ async function standinRows(image: RGBImage, source: string, clicks: Point[]): Pr
 
 /**
  * The stand-in embed's parts, each timed alone on this thread (median of EMBEDS): the backbone
- * (preprocessing + onnxruntime) then the feature term run in series on the JS thread; the
- * weight-free grid overlaps the backbone on the embedding thread (weightfree/embed_thread.ts).
+ * (its preprocessing, then onnxruntime) then the feature term on the JS thread, whose border map
+ * the embedding thread shares in embed; the weight-free grid overlaps the backbone on the
+ * embedding thread (weightfree/embed_thread.ts).
  */
 async function standinParts(image: RGBImage, modelsDir: string): Promise<BenchRow[]> {
   const path = await findModelFile(STANDIN_BACKBONE, { modelsDir });
@@ -304,7 +306,11 @@ async function standinParts(image: RGBImage, modelsDir: string): Promise<BenchRo
     return [
       part("backbone: preprocess + onnxruntime (JS thread)", await median(EMBEDS, () => backbone.run(image))),
       part(
-        "feature term (JS thread, after the backbone)",
+        "backbone's preprocess (backboneInput, part of the backbone row)",
+        await median(EMBEDS, () => backboneInput(image, FRAME)),
+      ),
+      part(
+        "feature term, one thread (embed shares its border map with the embedding thread)",
         await median(
           EMBEDS,
           () => featureTerm(feat, P, ew, eh, fw, fh, cfg.featureWeight, cfg.featureDecay, cfg.featureSigma),

@@ -22,6 +22,9 @@ import { STANDIN_BACKBONE } from "../kernels/sam/registry.ts";
 import type { Embedding } from "../kernels/sam/segmenter.ts";
 import { borderDensityRef, featureTermRef } from "./_embed_reference.ts";
 import { needsShared, SHARED } from "./_shared.ts";
+import { encoderInput } from "../kernels/sam/onnx/preprocess.ts";
+import { backboneInput } from "../kernels/sam/standin/preprocess.ts";
+import { FRAME } from "../kernels/sam/standin/backbone.ts";
 
 const SIZES: [number, number][] = [[500, 375], [37, 91], [1, 1], [3, 200], [641, 2]];
 
@@ -156,6 +159,17 @@ Deno.test("embed speed: dispose rejects an embedding in flight; the thread start
     assertEquals((await thread.embedFine(randomImage(4, 3, 0), STANDIN_CONFIG)).grid.fw, 4);
   } finally {
     await thread.dispose();
+  }
+});
+
+Deno.test("embed speed: the backbone's input is encoderInput's sam-pad frame, bit for bit", () => {
+  // enlarged (bilinear), shrunk (area: a glass image's 1280×1024, one side only: 641×2), as is
+  const sizes: [number, number][] = [...SIZES, [481, 321], [1280, 1024], [512, 384], [384, 512], [700, 300]];
+  for (const [i, [w, h]] of sizes.entries()) {
+    const image = randomImage(w, h, 30 + i);
+    const ref = encoderInput(image, "sam-pad-1024", FRAME);
+    assertEquals(ref.dims, [1, 3, FRAME, FRAME]);
+    assertSameBits(backboneInput(image, FRAME), ref.data, `${w}×${h}`);
   }
 });
 

@@ -48,7 +48,7 @@ export function bilinearSourceTaps(s: number, d: number): Int32Array {
 }
 
 /** Per destination index: the two source taps and the weight of the second (torch's rule: clamp at 0). */
-function axisTaps(s: number, d: number, i0: Int32Array, i1: Int32Array, f: Float32Array): void {
+export function axisTaps(s: number, d: number, i0: Int32Array, i1: Int32Array, f: Float32Array): void {
   const scale = s / d;
   for (let i = 0; i < d; i++) {
     const c = Math.max((i + 0.5) * scale - 0.5, 0);
@@ -123,7 +123,7 @@ export function resizeAreaF32(
 }
 
 /** Normalised overlap of destination cell i ([i·s/d, (i+1)·s/d)) with each source cell. */
-function areaWeights(s: number, d: number): { start: number; w: Float64Array }[] {
+export function areaWeights(s: number, d: number): { start: number; w: Float64Array }[] {
   const scale = s / d;
   const taps = [];
   for (let i = 0; i < d; i++) {

@@ -7,10 +7,10 @@
 import * as ort from "onnxruntime-node";
 import type { RGBImage } from "../../../core/image.ts";
 import { ModelError } from "../../../core/errors.ts";
-import { encoderInput } from "../onnx/preprocess.ts";
 import { featureGraph, INPUT, OUTPUT, OUTPUT_STRIDE } from "./graph.ts";
 import { projectionMatrices, TAPS } from "./features.ts";
 import { EMBED_SIZE } from "../segmenter.ts";
+import { backboneInput } from "./preprocess.ts";
 
 export interface Backbone {
   /** [P, 64, 64] projected features on the padded frame */
@@ -39,8 +39,9 @@ export async function createBackbone(path: string, p: number, seed: number): Pro
   const g = EMBED_SIZE;
   return {
     async run(image: RGBImage): Promise<Float32Array> {
-      const { dims, data } = encoderInput(image, "sam-pad-1024", FRAME);
-      const out = await session.run({ [INPUT]: new ort.Tensor("float32", data, dims) });
+      // encoderInput(image, "sam-pad-1024", FRAME), bit for bit, in fewer passes
+      const data = backboneInput(image, FRAME);
+      const out = await session.run({ [INPUT]: new ort.Tensor("float32", data, [1, 3, FRAME, FRAME]) });
       const t = out[OUTPUT];
       if (t.dims.join() !== [1, p, g, g].join()) {
         throw new ModelError(
