@@ -98,10 +98,8 @@ export function featureJob(
  */
 export function featureTermOf(
   job: MeanKernelJob,
-  ew: number,
-  eh: number,
-  fw: number,
-  fh: number,
+  { ew, eh }: { ew: number; eh: number },
+  { fw, fh }: { fw: number; fh: number },
   weight: number,
   decay: number,
 ): FeatureTerm {
@@ -145,5 +143,5 @@ export function featureTerm(
 ): FeatureTerm {
   const job = featureJob(feat, p, ew, eh, sigmaRel, false);
   runMeanKernel(job);
-  return featureTermOf(job, ew, eh, fw, fh, weight, decay);
+  return featureTermOf(job, { ew, eh }, { fw, fh }, weight, decay);
 }

@@ -8,8 +8,9 @@
  * - embed: the weight-free fine grid and its [16, 64, 64] features (weightfree/embed.ts), and
  *   the backbone's [P, 64, 64] projected MobileNetV2 features (backbone.ts, features.ts) on
  *   SAM's padded frame: `data` = [P + 16, 64, 64], features first. The weight-free part runs
- *   on a worker thread (weightfree/embed_thread.ts) while the backbone runs on this one; the
- *   thread ends with `dispose`, and never keeps a finished program alive.
+ *   on a worker thread (weightfree/embed_thread.ts) while the backbone runs on this one, and
+ *   that thread then shares the feature term's border map with this one; the thread ends with
+ *   `dispose`, and never keeps a finished program alive.
  * - decode: the weight-free decoder (geodesic distance + colour log-odds) plus a feature
  *   log-odds term: a click's kernel in feature space against every cell, so a click reaches
  *   the parts of its object that look alike to the network even across colour edges.
@@ -108,8 +109,8 @@ export async function createStandinSegmenter(
         helped.catch(() => {}); // awaited below, after this thread's share
         runMeanKernel(job);
         await helped;
-        const { fw, fh } = fineGridSize(image.width, image.height, cfg.fineSize);
-        feature = featureTermOf(job, ew, eh, fw, fh, cfg.featureWeight, cfg.featureDecay);
+        const fineSize = fineGridSize(image.width, image.height, cfg.fineSize);
+        feature = featureTermOf(job, { ew, eh }, fineSize, cfg.featureWeight, cfg.featureDecay);
       }
       const { grid, data: colour, aux } = await fine;
       data.set(colour, P * G * G);

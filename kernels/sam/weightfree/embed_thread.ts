@@ -4,6 +4,8 @@
  * promise only defers the call), so the weight-free grid it also needs can only overlap the
  * backbone from another thread: issue 15's embed target (≤ 40 ms per 500×375 image) is out of
  * reach with the two in series. Same code, same V8: the grid is bit-identical to embedFine's.
+ * Once the grid is done the thread would idle while the backbone finishes; it then takes chunks
+ * of the feature term's border map (helpMeanKernel, mean_kernel.ts) beside the JS thread.
  *
  * node:worker_threads rather than a web Worker: it can be unref'd while idle, so a segmenter
  * that is never disposed does not keep a finished program alive (as kernels/tf/webgpu_remote.ts).
