@@ -16,7 +16,13 @@ import { colourSigma } from "../kernels/sam/weightfree/decoder.ts";
 import { embedExtent } from "../kernels/sam/weightfree/features.ts";
 import { featureTerm } from "../kernels/sam/standin/features.ts";
 import { STANDIN_CONFIG } from "../kernels/sam/standin/config.ts";
-import { newMeanKernelJob, runMeanKernel } from "../kernels/sam/weightfree/mean_kernel.ts";
+import {
+  cancel,
+  newMeanKernelJob,
+  publish,
+  runMeanKernel,
+  waitDone,
+} from "../kernels/sam/weightfree/mean_kernel.ts";
 import { createStandinSegmenter } from "../kernels/sam/standin/segmenter.ts";
 import { STANDIN_BACKBONE } from "../kernels/sam/registry.ts";
 import type { Embedding } from "../kernels/sam/segmenter.ts";
@@ -178,7 +184,7 @@ function randomJob(n: number, count: number, p: number, seed: number, shared: bo
   const rng = makeRng(seed), job = newMeanKernelJob(n, count, p, shared);
   job.rows.set(Float32Array.from({ length: n * p }, () => rng.normal()));
   for (let q = 0; q < count; q++) job.protos.set(job.rows.subarray((q % n) * p, (q % n + 1) * p), q * p);
-  job.k = -1 / (2 * p);
+  job.k[0] = -1 / (2 * p);
   return job;
 }
 
@@ -190,16 +196,38 @@ Deno.test("embed speed: the mean-kernel map is the same bit for bit on the threa
       const here = randomJob(n, count, p, i, false);
       assertEquals(runMeanKernel(here), n, "one thread takes every row");
       const there = randomJob(n, count, p, i, true);
+      publish(there);
       assertEquals(await thread.helpMeanKernel(there), n, "the embedding thread alone takes every row");
       assertSameBits(there.out, here.out, `n ${n}: the embedding thread's`);
-      const both = randomJob(n, count, p, i, true), helped = thread.helpMeanKernel(both);
+      // as the stand-in does it: handed over first, published once filled, shared by both
+      const both = newMeanKernelJob(n, count, p, true), helped = thread.helpMeanKernel(both);
+      const filled = randomJob(n, count, p, i, true);
+      both.rows.set(filled.rows), both.protos.set(filled.protos), both.k.set(filled.k);
+      publish(both);
       const mine = runMeanKernel(both);
+      assert(waitDone(both, 10_000), `n ${n}: rows left undone`);
+      assertSameBits(both.out, here.out, `n ${n}: both threads', before the thread answers`);
       assertEquals(mine + await helped, n, "the threads' shares add up to every row, none twice");
-      assertSameBits(both.out, here.out, `n ${n}: both threads'`);
     }
+    // a cancelled job frees the thread at once, and it takes no row
+    const off = newMeanKernelJob(64, 4, 8, true), waiting = thread.helpMeanKernel(off);
+    cancel(off);
+    assertEquals(await waiting, 0);
   } finally {
     await thread.dispose();
   }
+});
+
+Deno.test("embed speed: dispose does not wait for a mean-kernel job that was never published", async () => {
+  const thread = createEmbedThread("test segmenter");
+  await thread.embedFine(randomImage(4, 3, 0), STANDIN_CONFIG); // the thread has started
+  const waiting = thread.helpMeanKernel(newMeanKernelJob(64, 4, 8, true));
+  await new Promise((r) => setTimeout(r, 200)); // it now waits for the job
+  const t0 = performance.now();
+  await thread.dispose();
+  await assertRejects(() => waiting, ModelError, "disposed while an embedding was in flight");
+  // the wait is in 50 ms slices; the job's own timeout is a minute
+  assert(performance.now() - t0 < 5_000, `dispose took ${performance.now() - t0} ms`);
 });
 
 Deno.test({

@@ -44,8 +44,15 @@ export function projectionMatrices(p: number, seed: number, taps: readonly Tap[]
  * non-finite value (an all-zero activation under LpNormalization), set to 0. The weight-free
  * channels after them carry a `valid` plane saying where the image is.
  */
-export function maskToExtent(feat: Float32Array, p: number, ew: number, eh: number): Float32Array {
-  const G = EMBED_SIZE, out = new Float32Array(p * G * G);
+export function maskToExtent(
+  feat: Float32Array,
+  p: number,
+  ew: number,
+  eh: number,
+  /** [≥ P, 64, 64] zeros, written in its first P planes (an embedding's `data`: no copy) */
+  out = new Float32Array(p * EMBED_SIZE * EMBED_SIZE),
+): Float32Array {
+  const G = EMBED_SIZE;
   for (let c = 0; c < p; c++) {
     for (let y = 0; y < eh; y++) {
       for (let x = 0; x < ew; x++) {
@@ -58,40 +65,50 @@ export function maskToExtent(feat: Float32Array, p: number, ew: number, eh: numb
 }
 
 /**
- * The feature term's border map as a MeanKernelJob (weightfree/mean_kernel.ts): the rows are the
- * extent's cells, cell-major [n, P]; the prototypes the same 32 evenly spaced border cells as the
- * colour model's; k = −1 / 2σ² with σ = sigmaRel × the image's RMS distance of cells to their
- * mean feature, so one setting fits busy and plain images alike. `shared` puts the arrays on
- * SharedArrayBuffers, so the embedding thread can take chunks of the rows.
+ * The feature term's border map as a MeanKernelJob (weightfree/mean_kernel.ts) for an image of
+ * ew × eh cells, to fill with fillFeatureJob: the rows are the extent's cells, cell-major
+ * [n, P]; the prototypes the same 32 evenly spaced border cells as the colour model's. `shared`
+ * puts the arrays on SharedArrayBuffers, so the embedding thread can take chunks of the rows.
  */
-export function featureJob(
-  /** [P, 64, 64] */ feat: Float32Array,
-  p: number,
-  ew: number,
-  eh: number,
-  sigmaRel: number,
-  shared: boolean,
-): MeanKernelJob {
-  const G = EMBED_SIZE, n = ew * eh;
-  const protos = borderPixels(ew, eh, BORDER_SAMPLES);
-  const job = newMeanKernelJob(n, protos.length, p, shared), cells = job.rows;
-  for (let c = 0; c < p; c++) {
-    for (let y = 0; y < eh; y++) {
-      for (let x = 0; x < ew; x++) cells[(y * ew + x) * p + c] = feat[c * G * G + y * G + x];
-    }
-  }
-  const mean = new Float64Array(p);
-  for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) mean[c] += cells[i * p + c] / n;
-  let ms = 0;
-  for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) ms += (cells[i * p + c] - mean[c]) ** 2 / n;
-  const sigma = Math.max(sigmaRel * Math.sqrt(ms), 1e-6);
-  job.k = -1 / (2 * sigma * sigma);
-  protos.forEach((b, q) => job.protos.set(cells.subarray(b * p, b * p + p), q * p));
-  return job;
+export function newFeatureJob(p: number, ew: number, eh: number, shared: boolean): MeanKernelJob {
+  return newMeanKernelJob(ew * eh, borderPixels(ew, eh, BORDER_SAMPLES).length, p, shared);
 }
 
 /**
- * The decoder's feature affinity (weightfree/grid.ts FeatureTerm) of a featureJob whose border
+ * Fills a newFeatureJob from the [P, 64, 64] features: the cells, the prototypes, and
+ * k = −1 / 2σ² with σ = sigmaRel × the image's RMS distance of cells to their mean feature, so
+ * one setting fits busy and plain images alike.
+ */
+export function fillFeatureJob(
+  job: MeanKernelJob,
+  /** [P, 64, 64] */ feat: Float32Array,
+  ew: number,
+  eh: number,
+  sigmaRel: number,
+): void {
+  const G = EMBED_SIZE, n = ew * eh, { p, rows: cells } = job;
+  // the mean as the cells are copied: each channel's sum still in cell order
+  const mean = new Float64Array(p);
+  for (let c = 0; c < p; c++) {
+    for (let y = 0; y < eh; y++) {
+      for (let x = 0; x < ew; x++) {
+        const v = feat[c * G * G + y * G + x];
+        cells[(y * ew + x) * p + c] = v;
+        mean[c] += v / n;
+      }
+    }
+  }
+  let ms = 0;
+  for (let i = 0; i < n; i++) for (let c = 0; c < p; c++) ms += (cells[i * p + c] - mean[c]) ** 2 / n;
+  const sigma = Math.max(sigmaRel * Math.sqrt(ms), 1e-6);
+  job.k[0] = -1 / (2 * sigma * sigma);
+  borderPixels(ew, eh, BORDER_SAMPLES).forEach((b, q) =>
+    job.protos.set(cells.subarray(b * p, b * p + p), q * p)
+  );
+}
+
+/**
+ * The decoder's feature affinity (weightfree/grid.ts FeatureTerm) of a filled job whose border
  * map is computed: a click's density is the Gaussian kernel of its cell's feature vector against
  * every cell of the image extent, on the 64 grid (the features' own resolution: cheap),
  * bilinearly upsampled to the fine grid, as the border map is.
@@ -103,7 +120,7 @@ export function featureTermOf(
   weight: number,
   decay: number,
 ): FeatureTerm {
-  const { rows: cells, p, k } = job, n = ew * eh;
+  const { rows: cells, p } = job, n = ew * eh, k = job.k[0];
   const d4 = new Float64Array(4);
   /** [n] the kernel of every cell against `cell`'s features, four cells at a time. */
   const coarse = (cell: number): Float32Array => {
@@ -129,7 +146,7 @@ export function featureTermOf(
   };
 }
 
-/** featureJob's term with its border map computed on this thread alone. */
+/** The feature term with its border map computed on this thread alone. */
 export function featureTerm(
   /** [P, 64, 64] */ feat: Float32Array,
   p: number,
@@ -141,7 +158,8 @@ export function featureTerm(
   decay: number,
   sigmaRel: number,
 ): FeatureTerm {
-  const job = featureJob(feat, p, ew, eh, sigmaRel, false);
+  const job = newFeatureJob(p, ew, eh, false);
+  fillFeatureJob(job, feat, ew, eh, sigmaRel);
   runMeanKernel(job);
   return featureTermOf(job, { ew, eh }, { fw, fh }, weight, decay);
 }

@@ -36,8 +36,8 @@ import { createEmbedThread } from "../weightfree/embed_thread.ts";
 import type { FeatureTerm, FineGrid } from "../weightfree/grid.ts";
 import { STANDIN_CONFIG, type StandinConfig, standinId } from "./config.ts";
 import { createBackbone } from "./backbone.ts";
-import { featureJob, featureTerm, featureTermOf, maskToExtent } from "./features.ts";
-import { runMeanKernel } from "../weightfree/mean_kernel.ts";
+import { featureTerm, featureTermOf, fillFeatureJob, maskToExtent, newFeatureJob } from "./features.ts";
+import { cancel, publish, runMeanKernel, waitDone } from "../weightfree/mean_kernel.ts";
 
 export type { StandinConfig } from "./config.ts";
 export { STANDIN_CONFIG } from "./config.ts";
@@ -96,19 +96,27 @@ export async function createStandinSegmenter(
       // The weight-free grid on the worker thread while the backbone runs on this one.
       const fine = thread.embedFine(image, cfg);
       fine.catch(() => {}); // awaited below; a backbone error must not leave it unhandled
-      const raw = await backbone.run(image);
       const { ew, eh } = embedExtent(image.width, image.height);
+      // The feature term's border map, in chunks on both threads: the worker thread, done with
+      // the grid (it usually is: the backbone takes longer), waits for the job to be published.
+      const job = cfg.featureWeight > 0 ? newFeatureJob(P, ew, eh, true) : undefined;
+      const helped = job && thread.helpMeanKernel(job);
+      helped?.catch(() => {}); // awaited below, after this thread's share
       const data = new Float32Array((P + CHANNELS.length) * G * G);
-      data.set(maskToExtent(raw, P, ew, eh));
+      try {
+        maskToExtent(await backbone.run(image), P, ew, eh, data);
+        if (job) {
+          fillFeatureJob(job, data, ew, eh, cfg.featureSigma);
+          publish(job);
+        }
+      } finally {
+        if (job) cancel(job); // after an error: the thread must not wait on (a no-op once published)
+      }
       let feature: FeatureTerm | undefined;
-      if (cfg.featureWeight > 0) {
-        // The border map, the feature term's cost, in chunks on both threads: the embedding
-        // thread takes its share once its grid is done (it usually is: the backbone takes longer).
-        const job = featureJob(data, P, ew, eh, cfg.featureSigma, true);
-        const helped = thread.helpMeanKernel(job);
-        helped.catch(() => {}); // awaited below, after this thread's share
+      if (job) {
         runMeanKernel(job);
-        await helped;
+        // the other thread's last chunk; its answer only if that is slow (then it says why)
+        if (!waitDone(job, 1_000)) await helped;
         const fineSize = fineGridSize(image.width, image.height, cfg.fineSize);
         feature = featureTermOf(job, { ew, eh }, fineSize, cfg.featureWeight, cfg.featureDecay);
       }

@@ -58,9 +58,10 @@ export interface EmbedThread {
     cfg: WeightFreeConfig,
   ): Promise<{ grid: FineGrid; data: Float32Array; aux: Record<string, AuxArray> }>;
   /**
-   * Takes chunks of a shared job on the worker thread (after any embedFine before it) while the
-   * caller runs runMeanKernel(job) here; resolves, with the rows it took, once the worker is done
-   * with the job: only then is job.out complete.
+   * Takes chunks of a shared job on the worker thread (after any embedFine before it), once the
+   * caller publishes it (mean_kernel.ts), while the caller runs runMeanKernel(job) here; resolves,
+   * with the rows it took, once the worker is done with the job: only then is job.out complete.
+   * The caller must publish or cancel the job: till then it holds up the thread.
    */
   helpMeanKernel(job: MeanKernelJob): Promise<number>;
   dispose(): Promise<void>;

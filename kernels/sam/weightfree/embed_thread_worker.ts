@@ -1,18 +1,25 @@
 /**
  * The worker half of embed_thread.ts: embedFine per FineRequest; the FineReply transfers the
  * grid's typed arrays' buffers (no copy), or says the error. Per KernelRequest, chunks of the
- * shared mean-kernel job, answered with the rows taken.
+ * shared mean-kernel job once it is published, answered with the rows taken.
  */
 import { parentPort } from "node:worker_threads";
 import { embedFine } from "./embed.ts";
 import type { FineReply, FineRequest, KernelReply, KernelRequest } from "./embed_thread.ts";
-import { fromMessage, runMeanKernel } from "./mean_kernel.ts";
+import { fromMessage, runMeanKernel, waitReady } from "./mean_kernel.ts";
+
+/**
+ * How long a job may stay unpublished: the JS thread publishes or cancels it after its backbone
+ * run, well within this; past it the thread leaves every row to the JS thread and goes on.
+ */
+const READY_TIMEOUT_MS = 60_000;
 
 parentPort!.on("message", (m: FineRequest | KernelRequest) => {
   if ("kernel" in m) {
     let reply: KernelReply;
     try {
-      reply = { id: m.id, rows: runMeanKernel(fromMessage(m.kernel)) };
+      const job = fromMessage(m.kernel);
+      reply = { id: m.id, rows: waitReady(job, READY_TIMEOUT_MS) ? runMeanKernel(job) : 0 };
     } catch (e) {
       reply = { id: m.id, error: (e as Error).message };
     }
