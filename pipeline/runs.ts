@@ -76,5 +76,9 @@ export async function newestRun(cacheDir: string, profile: string): Promise<Stor
 export function runLine(rec: RunRecord, format: (s: number) => string): string {
   const off = (rec.estimateSeconds - rec.measuredSeconds) / rec.measuredSeconds * 100;
   const pct = Number.isFinite(off) ? ` (${off < 0 ? "−" : "+"}${Math.abs(off).toFixed(0)}%)` : "";
-  return `took ${format(rec.measuredSeconds)}; plan said ${format(rec.estimateSeconds)}${pct}`;
+  // --executor slurm without --jobs: the plan had a slot per item, which a cluster rarely gives
+  const slots = rec.workers > rec.built + rec.cached
+    ? " on a job slot per item (no --jobs cap; `deno task plan --workers N` prices N slots)"
+    : "";
+  return `took ${format(rec.measuredSeconds)}; plan said ${format(rec.estimateSeconds)}${slots}${pct}`;
 }

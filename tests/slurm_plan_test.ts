@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
 import { calibrate, fitCost, writeCalibration } from "../pipeline/calibration.ts";
 import { criticalPath, type ItemCost, schedule } from "../pipeline/cost.ts";
-import { newestRun, readRunRecords } from "../pipeline/runs.ts";
+import { newestRun, readRunRecords, runLine, type RunRecord } from "../pipeline/runs.ts";
 import type { EntryMeta } from "../pipeline/store.ts";
 
 const item = (id: string, seconds: number, inputs: string[] = [], o: Partial<ItemCost> = {}): ItemCost => ({
@@ -212,4 +212,23 @@ Deno.test("bench plan row: measured / estimated, and a cut-down run names the pa
   assertMatch(row.what, /\(quick tasks=glass seeds=0, local --jobs 2: took /);
   assertEquals(runRow({ ...rec, measuredSeconds: 1300 }, "quick", "x", "none").ok, false);
   assertEquals(runRow(undefined, "quick", "x", "none").ok, false);
+});
+
+Deno.test("run line: a SLURM run without --jobs says its plan had a job slot per item", () => {
+  const rec = {
+    measuredSeconds: 270,
+    estimateSeconds: 40,
+    workers: 100_000,
+    built: 126,
+    cached: 0,
+  } as RunRecord;
+  const fmt = (s: number) => `${s} s`;
+  assertEquals(
+    runLine(rec, fmt),
+    "took 270 s; plan said 40 s on a job slot per item (no --jobs cap; `deno task plan --workers N` prices N slots) (−85%)",
+  );
+  assertEquals(
+    runLine({ ...rec, workers: 2, estimateSeconds: 300 }, fmt),
+    "took 270 s; plan said 300 s (+11%)",
+  );
 });
