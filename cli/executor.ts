@@ -32,11 +32,14 @@ export interface JobApp {
 }
 
 /**
- * `--slurm-group` default, seconds. A job here costs ~2.5–3 s before its item's first step
- * (scheduling, a fresh deno, module load, the session's keys: measured 2026-12-02 on the smoke
- * DAG), so a 20 s group spends ~15% on start-up where single jobs of 1–5 s spent 50–300%.
+ * `--slurm-group` default, seconds. A job here costs ~2.5–3 s before its items' first step
+ * (scheduling, a fresh deno, module load, the session's keys, cold JIT and sessions: a glass
+ * evaluation took 12.5 s as a job of its own, 6.8 s in a warm local worker). Measured 2026-12-02
+ * on the smoke DAG, 2-CPU node, idle, 1-CPU jobs: one job per item 301–324 s (CI), groups of
+ * 20 s 279 s (32 jobs), groups of 60 s 241 s (13 jobs); locally with --jobs 2, 204 s. Items
+ * over 30 s (a paper run's) are never grouped, and a group holds up its items by at most ~60 s.
  */
-export const SLURM_GROUP_DEFAULT_S = 20;
+export const SLURM_GROUP_DEFAULT_S = 60;
 
 export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
   executor: {

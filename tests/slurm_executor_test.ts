@@ -242,7 +242,7 @@ slurmTest(
   async (root, slurm) => {
     const local = join(root, "cache-local");
     assertEquals((await run(root, local, ["reproduce"])).code, 0);
-    // the toy prices every item at 2 s: both doubles fit one 20 s group
+    // the toy prices every item at 2 s: both doubles fit one 60 s group
     const s = await run(root, slurm, GROUPED);
     assertEquals(s.code, 0, s.stderr);
     const m = s.stderr.match(/submitted 2 items of double \((.*)\) as SLURM job (\d+) \(log (\S+)\)/);
