@@ -17,7 +17,7 @@ export async function reproduceSmoke(
       "run",
       "-A",
       "--unstable-webgpu",
-      "--v8-flags=--max-old-space-size=8192,--single-threaded",
+      "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
       MAIN,
       "reproduce",
       "--profile",

@@ -40,7 +40,7 @@ if [[ -f "$icd" && -z "${VK_DRIVER_FILES:-}" ]]; then export VK_DRIVER_FILES="$i
 egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 if [[ -f "$egl" && -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ]]; then export __EGL_VENDOR_LIBRARY_FILENAMES="$egl"; fi
 
-FLAGS=(-A --unstable-webgpu --cached-only --v8-flags=--max-old-space-size=8192,--single-threaded)
+FLAGS=(-A --unstable-webgpu --cached-only --v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr)
 start=$(date +%s)
 tests_log=$(mktemp)
 log "agreement tests (limit ${GPU_CHECK_TEST_S:-200} s)"

@@ -55,15 +55,16 @@ const APP: App = {
   prepare: PREPARE,
   stagesModule: new URL("../stages/mod.ts", import.meta.url).href,
   root: fileURLToPath(new URL("..", import.meta.url)),
-  // what each SLURM job runs: this file, as `deno task reproduce` runs it. --single-threaded: with
+  // what each SLURM job runs: this file, as `deno task reproduce` runs it. --no-concurrent-*: with
   // V8's background compilation a training's weights varied from run to run (issue 13; see
-  // tests/train_reproducible_test.ts), so deno.json's tasks and the jobs compile on the main thread
+  // tests/train_reproducible_test.ts), so deno.json's tasks and the jobs compile JS on the main
+  // thread; the GC stays concurrent (--single-threaded, which also stops it, halved embed speed)
   jobCommand: [
     Deno.execPath(),
     "run",
     "-A",
     "--unstable-webgpu",
-    "--v8-flags=--max-old-space-size=8192,--single-threaded",
+    "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
     fileURLToPath(import.meta.url),
   ],
   resources: stageResources,

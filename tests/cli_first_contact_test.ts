@@ -15,7 +15,13 @@ const REPORT = new URL("../out/report.html", import.meta.url).pathname;
 /** The CLI with no data root, no models folder and its own cache. */
 async function cli(cache: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--max-old-space-size=8192,--single-threaded", CLI, ...args],
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
+      CLI,
+      ...args,
+    ],
     env: { ALIGNSAM_CACHE: cache, ALIGNSAM_DATA: "", ALIGNSAM_MODELS: "", NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

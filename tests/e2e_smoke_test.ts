@@ -8,7 +8,7 @@
  * Then, on a real SLURM (issue 13 (a)), the same DAG built with `--executor slurm` (sbatch jobs;
  * the default --slurm-group packs the cheapest items of a stage into group jobs) into a second fresh cache: the same keys and byte-identical entries as the local
  * build, and a rerun in either mode, on either cache, builds nothing. Byte-identical trainings
- * need V8 --single-threaded (background compilation made them differ: tests/train_reproducible_test.ts),
+ * need V8's JS compilation on the main thread (background compilation made them differ: tests/train_reproducible_test.ts),
  * which the CLI here and every SLURM job (cli/main.ts jobCommand) run with.
  */
 import { join } from "node:path";
@@ -24,7 +24,13 @@ async function cli(
   env: Record<string, string>,
 ): Promise<{ code: number; out: string; err: string }> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--max-old-space-size=8192,--single-threaded", CLI, ...args],
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
+      CLI,
+      ...args,
+    ],
     env: { ...env, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

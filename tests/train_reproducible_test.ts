@@ -2,7 +2,8 @@
  * Training is bit-reproducible under the V8 flags `deno task reproduce` runs with (deno.json). With
  * V8's default background compilation, the same small training gave different weights in about
  * half of the runs, even one after another on an idle machine (issue 13: two builds of one key must
- * agree); `--single-threaded` makes V8 compile on the main thread, at the same points every run.
+ * agree); `--no-concurrent-recompilation` (and its sparkplug and OSR kin) makes V8 compile JS on the
+ * main thread, at the same points every run (the GC may stay concurrent: it changes no value).
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "./pipeline_assert.ts";
@@ -17,7 +18,9 @@ Deno.test({
   fn: async () => {
     const v8 = String(TASKS.reproduce).match(/--v8-flags=\S+/)?.[0];
     assert(v8, `deno.json's reproduce task has no --v8-flags: ${TASKS.reproduce}`);
-    assert(v8.includes("--single-threaded"), `reproduce's V8 flags lack --single-threaded: ${v8}`);
+    for (const f of ["--no-concurrent-recompilation", "--no-concurrent-sparkplug", "--no-concurrent-osr"]) {
+      assert(v8.includes(f), `reproduce's V8 flags lack ${f}: ${v8}`);
+    }
     const work = await Deno.makeTempDir({ prefix: "alignsam-repro-" });
     try {
       const hashes: string[] = [];
