@@ -123,11 +123,10 @@ export async function bench(): Promise<BenchRow[]> {
       { area: "slurm", what: "busy DAG, --executor slurm (one 1-CPU job per item)", value: slurm, unit: "s" },
       {
         area: "slurm",
-        what: "busy DAG: slurm / local wall time",
+        // no target: 5 s items, one job each, show a job's start-up; the target is the smoke DAG's
+        what: "busy DAG: slurm / local wall time (one job per 5 s item)",
         value: slurm / local,
         unit: "×",
-        target: "≤ 1.3",
-        ok: slurm / local <= 1.3,
       },
       {
         area: "slurm",
