@@ -32,10 +32,14 @@ import { embedFine } from "../kernels/sam/weightfree/embed.ts";
 import { embedExtent, fineGridSize } from "../kernels/sam/weightfree/features.ts";
 
 const W = 500, H = 375, EPISODE = 15, EPISODES = 20, CLICK_LIMIT = 8;
-/** stand-in embeds timed (best of): more than the weight-free 5, as the load here varies a lot */
-const EMBEDS = 15;
-/** stand-in embeds before those timed */
-const EMBED_WARMUP = 3;
+/** stand-in embeds timed (best and median of): more than the weight-free 5, as the load varies */
+const EMBEDS = 30;
+/**
+ * Stand-in embeds before those timed, themselves timed as the cold start: V8 optimises the
+ * kernels of both threads on the main thread (deno.json's --no-concurrent-recompilation), and a
+ * process's first ~18 embeds of a 500×375 image took 33–77 ms, the next ones ~22 ms (2026-12-02).
+ */
+const EMBED_WARMUP = 20;
 const AREA = "segmenter";
 
 /** A saliency test image resized to 500×375, or a synthetic disc scene without ../shared. */
@@ -240,8 +244,12 @@ async function standinRows(image: RGBImage, source: string, clicks: Point[]): Pr
   }
   try {
     let emb = await seg.embed(image);
-    // more warm-up: the embed's kernels run on two threads, each compiling its own code
-    for (let r = 1; r < EMBED_WARMUP; r++) emb = await seg.embed(image);
+    const cold: number[] = [];
+    for (let r = 1; r < EMBED_WARMUP; r++) {
+      const t0 = performance.now();
+      emb = await seg.embed(image);
+      cold.push(performance.now() - t0);
+    }
     const ms: number[] = [];
     const c0 = process.cpuUsage();
     for (let r = 0; r < EMBEDS; r++) {
@@ -275,6 +283,12 @@ async function standinRows(image: RGBImage, source: string, clicks: Point[]): Pr
         area: AREA,
         what: `stand-in embed, 500×375 (${source}), median of ${EMBEDS}`,
         value: [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)],
+        unit: "ms",
+      },
+      {
+        area: AREA,
+        what: `stand-in embed, 500×375, cold: mean of a process's embeds 2–${EMBED_WARMUP}`,
+        value: cold.reduce((a, b) => a + b, 0) / cold.length,
         unit: "ms",
       },
       {
