@@ -114,28 +114,25 @@ export const STAGE_TERMS: Record<string, (item: Item, p: Params, have?: TaskImag
  * STAGE_TERMS[k]), the fallback when neither this cache nor the bench has measured the stage.
  * `fixed` is what an item costs before its first unit (worker message, stage module, tf/onnx
  * init, segmenter load). Fitted (fitCost: non-negative least squares) on smoke runs only, never
- * on the runs it is checked against: `reproduce --profile smoke --jobs 2` (126 entries, fresh
- * cache, 2026-12-02 06:49 UTC, 4.0 min) and `... --set trainCount=4 --set testCount=4` (118
- * entries, 06:55 UTC, 1.6 min), on this project's 2-core CPU machine with the stand-in
- * segmenter, units and terms as above (each task's image counts and megapixels from its
- * preprocess manifest). NOT idle: other work ran beside them (1-minute load 2.2–3.6 with the
- * runs' own 2 jobs; idle, smoke took 3.4 min). Priced by these, the cut-down quick run of
- * README "Run the paper profile on a SLURM cluster" (937 s measured, out of sample) is 935 s
- * on 2 workers; per stage training 1.23× under, evaluation 1.6× over. The studies and the
- * report count one unit per item: their cost is start-up. clip-maps has no measurement (no CLIP
- * weights here): embed-cache's rates, a guess.
+ * on the runs it is checked against: `deno task bench --only plan` at 08:34–08:39 UTC on
+ * 2026-12-02, commit 9ca0455 (V8 with concurrent GC), this project's 2-core CPU machine with
+ * nothing else running (the load of its own 2 jobs), stand-in segmenter: `reproduce --profile
+ * smoke --jobs 2` in a fresh cache, then with `--set trainCount=4 --set testCount=12`, 227
+ * entries; units and terms as above (each task's image counts and megapixels from its
+ * preprocess manifest). The studies and the report count one unit per item: their cost is
+ * start-up. clip-maps has no measurement (no CLIP weights here): embed-cache's rates, a guess.
  */
 export const DEFAULT_COST: Record<string, { fixed: number; perUnit: number; perTerm?: number[] }> = {
-  "preprocess": { fixed: 0.603, perUnit: 0.00123, perTerm: [0.0422] },
-  "embed-cache": { fixed: 0.0682, perUnit: 0.0949, perTerm: [0.0171] },
-  "clip-maps": { fixed: 0.0682, perUnit: 0.0949, perTerm: [0.0171] },
-  "train-agent": { fixed: 1.25, perUnit: 0.0134, perTerm: [0.00526, 0.0151, 0.0] },
-  "evaluate": { fixed: 0.173, perUnit: 0.0164, perTerm: [0.00902, 0.0591] },
-  "persam": { fixed: 0.334, perUnit: 0.016, perTerm: [0.0452] },
-  "baselines": { fixed: 0.00239, perUnit: 0.00138 },
-  "ablate": { fixed: 0.00201, perUnit: 0.00184 },
-  "sweep": { fixed: 0.00192, perUnit: 0.00142 },
-  "report": { fixed: 5.5, perUnit: 0.0 },
+  "preprocess": { fixed: 0.718, perUnit: 0, perTerm: [0.0162] },
+  "embed-cache": { fixed: 0, perUnit: 0.0615, perTerm: [0.0366] },
+  "clip-maps": { fixed: 0, perUnit: 0.0615, perTerm: [0.0366] },
+  "train-agent": { fixed: 0.526, perUnit: 0.0142, perTerm: [0.00276, 0.0285, 0.0167] },
+  "evaluate": { fixed: 0.605, perUnit: 0.00867, perTerm: [0.00666, 0.0407] },
+  "persam": { fixed: 0.348, perUnit: 0.0101, perTerm: [0.0401] },
+  "baselines": { fixed: 0.00188, perUnit: 0.000689 },
+  "ablate": { fixed: 0.00166, perUnit: 0.00113 },
+  "sweep": { fixed: 0.00168, perUnit: 0.000838 },
+  "report": { fixed: 4.85, perUnit: 0.0762 },
 };
 
 const resolved = new Map<string, Promise<string>>();

@@ -91,11 +91,11 @@ Deno.test("plan units: a task with 3 training images and trainCount = 50 is pric
       const items = trainItems(p.items);
       assert(items.length > 0);
       // a fresh cache, no bench: the built-in cost, fixed + per unit × (images × T × E) + per
-      // megapixel decoded (images × E × (T + 1)) and per megapixel of the entry read
+      // megapixel decoded (images × E × (T + 1)), per megapixel of the entry read and per episode
       const d = DEFAULT_COST["train-agent"];
       const entryMp = (n + 2) * mp;
       for (const i of items) {
-        assertNear(i.seconds, priceOf(d, n * T * E, [n * E * (T + 1) * mp, entryMp]), i.id);
+        assertNear(i.seconds, priceOf(d, n * T * E, [n * E * (T + 1) * mp, entryMp, n * E]), i.id);
       }
       perItem[n] = items[0].seconds;
       const ev = p.items.filter((i) => i.stage === "evaluate");
@@ -126,7 +126,7 @@ Deno.test("plan units: a task without data here is priced by the params, and the
     const d = DEFAULT_COST["train-agent"];
     const mp = ASSUMED_MEGAPIXELS, entryMp = (50 + ASSUMED_TEST_IMAGES) * mp;
     for (const i of trainItems(p.items)) {
-      assertNear(i.seconds, priceOf(d, 50 * T * E, [50 * E * (T + 1) * mp, entryMp]), i.id);
+      assertNear(i.seconds, priceOf(d, 50 * T * E, [50 * E * (T + 1) * mp, entryMp, 50 * E]), i.id);
     }
     const ev = DEFAULT_COST.evaluate;
     for (const i of p.items.filter((i) => i.stage === "evaluate")) {
