@@ -49,6 +49,10 @@ export interface App extends JobApp {
   cost?: CostModel;
 }
 
+/** deno.json's tasks' V8 flags, which every SLURM job runs with (tests/train_reproducible_test.ts checks they agree). */
+export const JOB_V8_FLAGS =
+  "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr";
+
 const APP: App = {
   stages: STAGES,
   ...CONFIG,
@@ -64,7 +68,7 @@ const APP: App = {
     "run",
     "-A",
     "--unstable-webgpu",
-    "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
+    JOB_V8_FLAGS,
     fileURLToPath(import.meta.url),
   ],
   resources: stageResources,

@@ -8,26 +8,13 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
+import { runCli } from "./_cli.ts";
 
-const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
 const REPORT = new URL("../out/report.html", import.meta.url).pathname;
 
 /** The CLI with no data root, no models folder and its own cache. */
-async function cli(cache: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
-      CLI,
-      ...args,
-    ],
-    env: { ALIGNSAM_CACHE: cache, ALIGNSAM_DATA: "", ALIGNSAM_MODELS: "", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+function cli(cache: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCli(args, { ALIGNSAM_CACHE: cache, ALIGNSAM_DATA: "", ALIGNSAM_MODELS: "" });
 }
 
 async function entries(cache: string): Promise<number> {

@@ -16,28 +16,9 @@ import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
 import { needsSlurm, requireSlurm } from "./_slurm.ts";
 import { cacheDifferences, indexKeys } from "./_caches.ts";
+import { runCli } from "./_cli.ts";
 
-const CLI = new URL("../cli/main.ts", import.meta.url).pathname;
-
-async function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
-      CLI,
-      ...args,
-    ],
-    env: { ...env, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
-}
+const cli = runCli;
 
 const SLURM = needsSlurm();
 /** The local build's temp folder, handed to the SLURM test below (which removes it). */

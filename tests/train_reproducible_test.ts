@@ -8,16 +8,19 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./pipeline_assert.ts";
 import { needsShared, SHARED_DATA } from "./_shared.ts";
+import { V8_FLAGS } from "./_cli.ts";
+import { JOB_V8_FLAGS } from "../cli/main.ts";
 
 const FIXTURE = new URL("./fixtures/agent/train_hash.ts", import.meta.url).pathname;
-const TASKS = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
 
 Deno.test({
   name: "train: four runs of one small training under deno task's V8 flags give byte-identical weights",
   ...needsShared("data/saliency"),
   fn: async () => {
-    const v8 = String(TASKS.reproduce).match(/--v8-flags=\S+/)?.[0];
-    assert(v8, `deno.json's reproduce task has no --v8-flags: ${TASKS.reproduce}`);
+    const v8 = V8_FLAGS;
+    assert(v8, "deno.json's reproduce task has no --v8-flags");
+    // what the SLURM jobs run with too
+    assertEquals(JOB_V8_FLAGS, v8);
     for (const f of ["--no-concurrent-recompilation", "--no-concurrent-sparkplug", "--no-concurrent-osr"]) {
       assert(v8.includes(f), `reproduce's V8 flags lack ${f}: ${v8}`);
     }
