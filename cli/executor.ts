@@ -132,7 +132,7 @@ export function remoteOf(
     // also exported by sbatch, but explicit survives --slurm-args '--export=NONE'
     ...env("ALIGNSAM_DATA", "--data"),
     ...env("ALIGNSAM_MODELS", "--models"),
-    ...(nodes.some((n) => n.force) ? ["--force"] : []),
+    ...(nodes[0].force ? ["--force"] : []), // a group is all forced or none (slurm.ts)
     ...(opts.verify ? ["--verify"] : []),
   ];
   const logDir = resolve((a.values["log-dir"] as string | undefined) ?? join(opts.cacheDir, "slurm-logs"));

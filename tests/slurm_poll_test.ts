@@ -211,3 +211,13 @@ Deno.test("packGroups: ceil(total / limit) balanced groups, every item once, inp
   assertEquals(packGroups([3, 3], (x) => x, 10), [[3, 3]]);
   assertEquals(packGroups([], (x: number) => x, 10), []);
 });
+
+pollTest("slurm group jobs: forced and unforced items of a stage go to separate groups", async (dir, bin) => {
+  const { ex, ctx, node, logs, commands } = setup(dir, bin, undefined, { seconds: 10, estimate: () => 1 });
+  const builds = [1, 2, 3, 4].map((i) => ex.build({ ...node(i), force: i % 2 === 0 }, ctx));
+  for (const b of builds) b.catch(() => {}); // cancelled by close()
+  await until(() => Promise.resolve(logs.filter((l) => l.startsWith("submitted")).length === 2));
+  const groups = commands.map((c) => c.map((n) => `${n.item.i}${n.force ? "f" : ""}`).join(",")).sort();
+  assertEquals(groups, ["1,3", "2f,4f"]);
+  return ex;
+});

@@ -330,7 +330,11 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   const flush = () => {
     gatherTimer = undefined;
     const byStage = new Map<string, Member[]>();
-    for (const m of pending.splice(0)) byStage.set(m.node.stage, [...(byStage.get(m.node.stage) ?? []), m]);
+    // one job's command has one --force: forced and unforced items go to separate groups
+    for (const m of pending.splice(0)) {
+      const k = `${m.node.stage}\u0000${m.node.force}`;
+      byStage.set(k, [...(byStage.get(k) ?? []), m]);
+    }
     for (const ms of byStage.values()) {
       for (const g of packGroups(ms, (m) => groupable(m.node) ?? 0, opts.group!.seconds)) void launch(g);
     }
