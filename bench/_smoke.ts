@@ -3,6 +3,7 @@
  * that time whole builds (plan.ts, slurm.ts). Files starting with "_" are helpers, not benches.
  */
 import { fileURLToPath } from "node:url";
+import { JOB_V8_FLAGS } from "../cli/main.ts";
 
 const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 
@@ -17,7 +18,7 @@ export async function reproduceSmoke(
       "run",
       "-A",
       "--unstable-webgpu",
-      "--v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr",
+      JOB_V8_FLAGS, // deno.json's tasks' flags (tests/train_reproducible_test.ts)
       MAIN,
       "reproduce",
       "--profile",

@@ -329,13 +329,13 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   };
   const flush = () => {
     gatherTimer = undefined;
-    const byStage = new Map<string, Member[]>();
+    const byGroupKey = new Map<string, Member[]>();
     // one job's command has one --force: forced and unforced items go to separate groups
     for (const m of pending.splice(0)) {
       const k = `${m.node.stage}\u0000${m.node.force}`;
-      byStage.set(k, [...(byStage.get(k) ?? []), m]);
+      byGroupKey.set(k, [...(byGroupKey.get(k) ?? []), m]);
     }
-    for (const ms of byStage.values()) {
+    for (const ms of byGroupKey.values()) {
       for (const g of packGroups(ms, (m) => groupable(m.node) ?? 0, opts.group!.seconds)) void launch(g);
     }
   };
