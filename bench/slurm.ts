@@ -1,7 +1,7 @@
 /**
  * `--executor slurm` against `--executor local` (issue 13), on the SLURM that `.ci/slurm.sh`
  * starts: wall time of the smoke DAG (issue 13's target: SLURM ≤ 1.3× local; fresh caches, local
- * with --jobs = the node's CPUs, SLURM with 1-CPU jobs and the default group jobs, as
+ * with --jobs = the node's CPUs, SLURM with 1-CPU jobs and the default worker jobs, as
  * tests/e2e_smoke_test.ts runs them; needs ALIGNSAM_DATA), of a small CPU-bound toy DAG (8 busy
  * items of 5 s + a gather, one job per item), and the scheduler's submit → start latency per job.
  * (The paper profile's plan on 1, 8 and 64 workers is bench/plan.ts's: it needs no SLURM.)

@@ -5,9 +5,9 @@
  */
 import { join, resolve } from "node:path";
 import { UsageError } from "../core/errors.ts";
-import { buildItem } from "../pipeline/executors/item.ts";
+import { buildFromQueue, buildItem, type BuiltItem } from "../pipeline/executors/item.ts";
 import type { RemoteExecutor, RemoteItem } from "../pipeline/executors/remote.ts";
-import { slurmExecutor, type SlurmResources } from "../pipeline/executors/slurm.ts";
+import { type JobWork, slurmExecutor, type SlurmResources } from "../pipeline/executors/slurm.ts";
 import type { RunnerOptions } from "../pipeline/runner.ts";
 import type { Item, Params } from "../pipeline/stage.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
@@ -32,12 +32,12 @@ export interface JobApp {
 }
 
 /**
- * `--slurm-group` default, seconds. A job here costs ~2.5–3 s before its items' first step
- * (scheduling, a fresh deno, module load, the session's keys, cold JIT and sessions: a glass
- * evaluation took 12.5 s as a job of its own, 6.8 s in a warm local worker). Measured 2026-12-02
- * on the smoke DAG, 2-CPU node, idle, 1-CPU jobs: one job per item 301–324 s (CI), groups of
- * 20 s 279 s (32 jobs), groups of 60 s 241 s (13 jobs); locally with --jobs 2, 204 s. Items
- * over 30 s (a paper run's) are never grouped, and a group holds up its items by at most ~60 s.
+ * `--slurm-group` default, seconds: a worker job's budget. A job here costs ~1.5–3 s before its
+ * first item's first step (scheduling, a fresh deno, module load, the session's keys) and runs
+ * cold (a glass evaluation took 12.5 s as a job of its own, 6.8 s in a warm local worker).
+ * Measured 2026-12-02 on the smoke DAG, 2-CPU node, idle, 1-CPU jobs, against local --jobs 2:
+ * one job per item 2.0–2.2× (CI); static groups of 60 s 1.06–1.33×; worker jobs of 60 s 1.02×
+ * (bench) and 1.12× (the e2e test's DAG). Items over 30 s (a paper run's) get a job each.
  */
 export const SLURM_GROUP_DEFAULT_S = 60;
 
@@ -62,7 +62,7 @@ export const EXECUTOR_FLAGS: Record<string, FlagSpec> = {
   "slurm-group": {
     type: "string",
     doc:
-      `group jobs: ready items of one stage that the plan prices under half of this many seconds share one job of about this long (a job costs seconds to start); 0: one job per item`,
+      `worker jobs: ready items that the plan prices under half of this many seconds are queued per stage, and worker jobs take them one after another for up to this long each (a job costs seconds to start); 0: one job per item`,
     default: String(SLURM_GROUP_DEFAULT_S),
   },
 };
@@ -93,7 +93,7 @@ export function slurmResources(a: ParsedArgs, app: JobApp): (stage: string) => S
 
 /**
  * The slurm executor for a coordinator with these runner options; undefined for local.
- * `priced`: the plan's estimated seconds per item id, filled once the run has planned (group jobs).
+ * `priced`: the plan's estimated seconds per item id, filled once the run has planned (worker jobs).
  */
 export function remoteOf(
   a: ParsedArgs,
@@ -114,15 +114,14 @@ export function remoteOf(
   if (!(groupS >= 0)) {
     throw new UsageError(`--slurm-group must be seconds ≥ 0, got '${a.values["slurm-group"]}'`);
   }
-  const command = (nodes: RemoteItem[]) => [
+  const command = (work: JobWork) => [
     ...jobCommand,
     "build-item",
     "--stage",
-    nodes[0].stage,
-    ...(nodes.length === 1 ? ["--item", JSON.stringify(nodes[0].item), "--key", nodes[0].key] : [
-      "--group",
-      JSON.stringify(nodes.map((n) => ({ item: n.item, key: n.key }))),
-    ]),
+    "node" in work ? work.node.stage : work.stage,
+    ...("node" in work
+      ? ["--item", JSON.stringify(work.node.item), "--key", work.node.key]
+      : ["--queue", work.queue, "--budget", String(work.budget)]),
     "--profile",
     opts.profile,
     "--overrides",
@@ -132,7 +131,8 @@ export function remoteOf(
     // also exported by sbatch, but explicit survives --slurm-args '--export=NONE'
     ...env("ALIGNSAM_DATA", "--data"),
     ...env("ALIGNSAM_MODELS", "--models"),
-    ...(nodes[0].force ? ["--force"] : []), // a group is all forced or none (slurm.ts)
+    // a queue holds forced items or unforced ones (slurm.ts)
+    ...(("node" in work ? work.node.force : work.force) ? ["--force"] : []),
     ...(opts.verify ? ["--verify"] : []),
   ];
   const logDir = resolve((a.values["log-dir"] as string | undefined) ?? join(opts.cacheDir, "slurm-logs"));
@@ -146,10 +146,15 @@ export function remoteOf(
 export const BUILD_ITEM_FLAGS: Record<string, FlagSpec> = {
   stage: { type: "string", doc: "the item's stage" },
   item: { type: "string", doc: 'the item as JSON, e.g. \'{"task":"glass"}\'' },
-  group: {
+  queue: {
     type: "string",
     doc:
-      'instead of --item and --key: several items of the stage, built one after another, as JSON: \'[{"item":{...},"key":"..."}]\'',
+      "instead of --item and --key: a worker job's queue folder; take its items one after another (pipeline/executors/queue.ts)",
+  },
+  budget: {
+    type: "string",
+    doc: "with --queue: take no new item after this many seconds",
+    default: "60",
   },
   key: {
     type: "string",
@@ -182,31 +187,10 @@ const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.i
 const isItem = (v: unknown) =>
   isObject(v) && Object.values(v as object).every((x) => ["string", "number"].includes(typeof x));
 
-/** What one job builds: --item (+ --key), or a group's --group. */
-function jobItems(a: ParsedArgs): { item: Item; key?: string }[] {
-  if (a.values.group === undefined) {
-    return [{
-      item: json<Item>(a, "item", isItem, "an object of strings and numbers"),
-      key: a.values.key as string | undefined,
-    }];
-  }
-  if (a.values.item !== undefined || a.values.key !== undefined) {
-    throw new UsageError("build-item: give --group, or --item and --key, not both");
-  }
-  return json<{ item: Item; key: string }[]>(
-    a,
-    "group",
-    (v) =>
-      Array.isArray(v) && v.length > 0 &&
-      v.every((m) => isObject(m) && isItem(m.item) && typeof m.key === "string"),
-    'a non-empty array of {"item": {...}, "key": "..."}',
-  );
-}
-
 /**
- * `build-item`: build one item (or a group job's items, one after another) into the shared
- * cache: what a SLURM job runs. Exits 0 when every entry is there; a group goes on past a
- * failed member (the coordinator takes each whole entry) and then exits 1 naming the failures.
+ * `build-item`: build one item (--item, --key), or a worker job's queued items (--queue), into the
+ * shared cache: what a SLURM job runs. Exits 0 when every entry is there; a worker job goes on
+ * past a failed item (its `.fail` file tells the coordinator) and then exits 1 naming the failures.
  */
 export async function buildItemMain(
   a: ParsedArgs,
@@ -218,7 +202,17 @@ export async function buildItemMain(
   if (!stage || !cache || !profile) {
     throw new UsageError("build-item: --stage, --profile and --cache are required");
   }
-  const members = jobItems(a);
+  const queue = a.values.queue as string | undefined;
+  if (queue !== undefined && (a.values.item !== undefined || a.values.key !== undefined)) {
+    throw new UsageError("build-item: give --queue, or --item and --key, not both");
+  }
+  const item = queue === undefined
+    ? json<Item>(a, "item", isItem, "an object of strings and numbers")
+    : undefined;
+  const budget = Number(a.values.budget ?? 60);
+  if (!(budget >= 0)) {
+    throw new UsageError(`build-item: --budget must be seconds ≥ 0, got '${a.values.budget}'`);
+  }
   const overrides = a.values.overrides === undefined
     ? {}
     : json<Params>(a, "overrides", isObject, "an object");
@@ -237,28 +231,27 @@ export async function buildItemMain(
     force: a.values.force === true,
     verify: a.values.verify === true,
   };
-  const failed: string[] = [];
+  const said = (res: BuiltItem) =>
+    console.error(
+      `${res.meta.itemId}: ${
+        res.built ? "built" : "already in the cache"
+      } (key ${res.meta.key}) on ${Deno.hostname()}`,
+    );
   try {
-    for (const m of members) {
-      try {
-        const res = await buildItem(opts, stage, m.item, m.key, ac.signal);
-        console.error(
-          `${res.meta.itemId}: ${
-            res.built ? "built" : "already in the cache"
-          } (key ${res.meta.key}) on ${Deno.hostname()}`,
-        );
-      } catch (e) {
-        if (members.length === 1 || ac.signal.aborted) throw e;
-        console.error(`${stage} ${JSON.stringify(m.item)}: failed: ${(e as Error).message}`);
-        failed.push(JSON.stringify(m.item));
-      }
+    if (item !== undefined) {
+      return said(await buildItem(opts, stage, item, a.values.key as string, ac.signal));
+    }
+    // outside SLURM (by hand), the pid stands in for the job id
+    const job = Deno.env.get("SLURM_JOB_ID") ?? String(Deno.pid);
+    const res = await buildFromQueue(opts, stage, resolve(queue!), job, budget, ac.signal, (id, r) => {
+      if ("error" in r) console.error(`${id}: failed: ${r.error.message}`);
+      else said(r);
+    });
+    console.error(`build-item: worker job ${job} built ${res.built} ${stage} item(s)`);
+    if (res.failed.length) {
+      throw new Error(`build-item: ${res.failed.length} ${stage} item(s) failed: ${res.failed.join(", ")}`);
     }
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, stop);
-  }
-  if (failed.length) {
-    throw new Error(
-      `build-item: ${failed.length} of ${members.length} ${stage} item(s) failed: ${failed.join(", ")}`,
-    );
   }
 }

@@ -102,7 +102,7 @@ function commands(app: App, argv: readonly string[]): Record<string, Command> {
     }
     return out;
   };
-  // the plan's estimated seconds per item to build (runPlanner fills it): --executor slurm's group jobs
+  // the plan's estimated seconds per item to build (runPlanner fills it): --executor slurm's worker jobs
   const priced = new Map<string, number>();
   const runnerOptions = async (
     a: ParsedArgs,

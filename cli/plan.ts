@@ -60,7 +60,7 @@ export function runPlanner(
   opts: RunnerOptions,
   model: CostModel,
   t0 = performance.now(),
-  /** filled with each item-to-build's estimated seconds (the SLURM executor's group jobs read it) */
+  /** filled with each item-to-build's estimated seconds (the SLURM executor's worker jobs read it) */
   priced?: Map<string, number>,
 ) {
   const started = new Date(Date.now() - (performance.now() - t0));

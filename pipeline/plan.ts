@@ -24,8 +24,12 @@ export interface PlanItem {
 }
 
 /** Plan `roots` and everything they need; returns items in dependency order (inputs first). */
-export async function plan(session: Session, roots: Node[]): Promise<PlanItem[]> {
-  const memo = new Map<string, Promise<PlanItem>>();
+export async function plan(
+  session: Session,
+  roots: Node[],
+  /** items planned by an earlier call (a worker job plans one item after another); its items are not returned again */
+  memo = new Map<string, Promise<PlanItem>>(),
+): Promise<PlanItem[]> {
   const ordered: PlanItem[] = [];
   const visit = (node: Node): Promise<PlanItem> => {
     let p = memo.get(node.id);

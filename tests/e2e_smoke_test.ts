@@ -6,7 +6,7 @@
  * worker threads); the rerun uses one job, so "builds nothing" also checks both give the same keys.
  *
  * Then, on a real SLURM (issue 13 (a)), the same DAG built with `--executor slurm` (sbatch jobs;
- * the default --slurm-group packs the cheapest items of a stage into group jobs) into a second fresh cache: the same keys and byte-identical entries as the local
+ * the default --slurm-group queues the cheapest items of a stage for worker jobs) into a second fresh cache: the same keys and byte-identical entries as the local
  * build, and a rerun in either mode, on either cache, builds nothing. Byte-identical trainings
  * need V8's JS compilation on the main thread (background compilation made them differ: tests/train_reproducible_test.ts),
  * which the CLI here and every SLURM job (cli/main.ts jobCommand) run with.

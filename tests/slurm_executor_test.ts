@@ -1,7 +1,7 @@
 /**
  * `--executor slurm` on a real SLURM (issue 13 (a), (b), (e)): the toy DAG of
  * tests/fixtures/pipeline/toy.ts through tests/fixtures/slurm/toy_cli.ts, one sbatch job per item
- * (`--slurm-group 0`); the last tests pack the toy's cheap items into group jobs (the default).
+ * (`--slurm-group 0`); the last tests queue the toy's cheap items for worker jobs (the default).
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./pipeline_assert.ts";
@@ -238,19 +238,25 @@ slurmTest(
 );
 
 slurmTest(
-  "slurm group jobs: cheap items of a stage share a job; same keys and bytes as local; reruns build nothing",
+  "slurm worker jobs: cheap items of a stage are built by worker jobs; same keys and bytes as local; reruns build nothing",
   async (root, slurm) => {
     const local = join(root, "cache-local");
     assertEquals((await run(root, local, ["reproduce"])).code, 0);
-    // the toy prices every item at 2 s: both doubles fit one 60 s group
+    // the toy prices every item at 2 s: both doubles are queued for worker jobs
     const s = await run(root, slurm, GROUPED);
     assertEquals(s.code, 0, s.stderr);
-    const m = s.stderr.match(/submitted 2 items of double \((.*)\) as SLURM job (\d+) \(log (\S+)\)/);
+    const m = s.stderr.match(
+      /submitted a worker job of double \(2 waiting\) as SLURM job (\d+) \(log (\S+)\)/,
+    );
     assert(m, s.stderr);
-    assertEquals(m[1].split(", ").sort(), ["double[task=a]", "double[task=b]"]);
-    assertMatch(m[3], /slurm-logs\/double\/group-task=[ab]-and-1-\d+\.log$/);
-    // sum is alone in its stage: a job of its own
-    assertMatch(s.stderr, /submitted sum as SLURM job \d+/);
+    assertMatch(m[2], /slurm-logs\/double\/worker-\d+-\d+\.log$/);
+    assert(!/submitted double\[/.test(s.stderr), s.stderr);
+    // the workers' logs name both items, built
+    const logs = [...s.stderr.matchAll(/worker job of double .* \(log (\S+)\)/g)].map((x) => x[1]);
+    const said = (await Promise.all(logs.map((l) => Deno.readTextFile(l)))).join("\n");
+    for (const t of ["a", "b"]) assertMatch(said, new RegExp(`^double\\[task=${t}\\]: built \\(key `, "m"));
+    // sum is alone in its stage: a worker job for its one item
+    assertMatch(s.stderr, /submitted a worker job of sum \(1 waiting\) as SLURM job \d+/);
     assertMatch(s.stderr, /5 item\(s\) built, 0 cached/);
     assertEquals(await indexKeys(slurm), await indexKeys(local));
     assertEquals(await cacheDifferences(local, slurm), []);
@@ -261,18 +267,18 @@ slurmTest(
 );
 
 slurmTest(
-  "slurm group jobs: a failed member fails alone, naming the group's job and log; its group's others are kept",
+  "slurm worker jobs: a failed item fails alone, naming the worker job, its log and the error; the others are kept",
   async (root, cache) => {
     const busy = { TOY_STAGES: "busy" };
     const set = ["--set", "n=3", "--set", "ms=200", "--set", "failAt=1"];
     const r = await run(root, cache, [...GROUPED, ...set], busy);
     assertEquals(r.code, 1, r.stderr);
     const m = r.stderr.match(
-      /\nerror: spin\[i=1\]: SLURM job (\d+) \(a group job of 3 items of spin \(.*\)\) exited with status 1 on node (\S+); log (\S+); last lines:\n/,
+      /\nerror: spin\[i=1\]: SLURM job (\d+) \(a worker job of spin\) on node (\S+) failed it: spin\[i=1\] failed: boom at 1; log (\S+worker-\d+-\d+\.log)\n/,
     );
     assert(m, r.stderr);
-    assertMatch(r.stderr.slice(m.index), /\n {4}spin \{"i":1\}: failed: spin\[i=1\] failed: boom at 1\n/);
-    // the job went on past the failure: both others are in the cache
+    assertMatch(await Deno.readTextFile(m[3]), /^spin\[i=1\]: failed: spin\[i=1\] failed: boom at 1$/m);
+    // the workers went on past the failure: both others are in the cache
     assertEquals(await freshItems(root, cache, set, busy), ["spin[i=0]", "spin[i=2]"]);
     assert(!/error: spin\[i=[02]\]/.test(r.stderr), r.stderr);
   },

@@ -29,8 +29,9 @@ function gresOf(flags: string[], n: RemoteItem): string[] {
       cwd: "/shared/alignsam",
       args: ["--partition=p"],
     },
-    n,
+    n.stage,
     "/shared/logs/x-%j.log",
+    n.id,
   );
   // the other resources are there whatever --gres is
   const r = stageResources(n.stage);

@@ -6,14 +6,15 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "./pipeline_assert.ts";
 import { InterruptedError } from "../core/errors.ts";
-import { SlurmError, slurmExecutor, type SlurmOptions } from "../pipeline/executors/slurm.ts";
-import { packGroups } from "../pipeline/executors/groups.ts";
+import { type JobWork, SlurmError, slurmExecutor, type SlurmOptions } from "../pipeline/executors/slurm.ts";
+import { idleSlots, partitionsOf } from "../pipeline/executors/slurm_job.ts";
+import { enqueue, markTaken, scanTaken, takeNext, withdraw } from "../pipeline/executors/queue.ts";
 import type { RemoteContext, RemoteItem } from "../pipeline/executors/remote.ts";
 import type { EntryMeta } from "../pipeline/store.ts";
 
 /**
  * Fake commands in DIR/bin. State in DIR: `n` (last job id), `state-<id>` (what squeue says;
- * PENDING when absent), `squeue-calls`, `scancel` (the ids cancelled).
+ * PENDING when absent), `squeue-calls`, `scancel` (the ids cancelled), `sinfo` (its output).
  */
 async function fakeSlurm(dir: string) {
   const bin = join(dir, "bin");
@@ -26,6 +27,8 @@ exec 9>${dir}/lock; flock 9; n=$(( $(cat ${dir}/n 2>/dev/null || echo 0) + 1 ));
     squeue: `echo x >> ${dir}/squeue-calls; sleep 0.3; for id in $(echo "$7" | tr , ' '); do
   s=$(cat ${dir}/state-$id 2>/dev/null || echo PENDING); echo "$id|$s|n1"; done`,
     scancel: `echo "$@" >> ${dir}/scancel`,
+    // sinfo -h -N -o '%N|%P|%C': DIR/sinfo, else one busy node (groups sized by time alone)
+    sinfo: `cat ${dir}/sinfo 2>/dev/null || echo "n1|debug*|2/0/0/2"`,
   };
   for (const [name, body] of Object.entries(scripts)) {
     await Deno.writeTextFile(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
@@ -42,9 +45,9 @@ function setup(
   group?: SlurmOptions["group"],
 ) {
   const absent = new Set<string>();
-  const commands: RemoteItem[][] = [];
+  const commands: JobWork[] = [];
   const ex = slurmExecutor({
-    command: (nodes) => (commands.push(nodes), ["true"]),
+    command: (work) => (commands.push(work), ["true"]),
     group,
     resources: () => ({ cpus: 1, mem: "1G", time: "1:00" }),
     logDir: join(dir, "logs"),
@@ -164,10 +167,30 @@ pollTest(
   },
 );
 
+/** The worker jobs submitted so far: job id and queue folder, in order. */
+function workerJobs(logs: string[], commands: JobWork[]): { id: string; queue: string }[] {
+  const ids = logs.map((l) => l.match(/^submitted a worker job of s \(\d+ waiting\) as SLURM job (\d+)/)?.[1])
+    .filter((x): x is string => x !== undefined);
+  const queues = commands.flatMap((c) => ("queue" in c ? [c.queue] : []));
+  return ids.map((id, i) => ({ id, queue: queues[i] }));
+}
+
+/** What a worker job does with one item: take it, then say it is built (or failed). */
+async function work(queue: string, job: string, outcome: "ok" | "fail" | "none" = "ok") {
+  const t = await takeNext(queue, job);
+  assert(t, `nothing left in ${queue}`);
+  if (outcome === "ok") await markTaken(queue, t.name, job, { ok: true });
+  if (outcome === "fail") await markTaken(queue, t.name, job, { ok: false, error: `boom at ${t.item.i}` });
+  return t;
+}
+
+const submitted = (logs: string[], n: number) =>
+  until(() => Promise.resolve(logs.filter((l) => l.startsWith("submitted")).length >= n));
+
 pollTest(
-  "slurm group jobs: items priced under half the group share one sbatch, in balanced groups; the others go alone",
+  "slurm worker jobs: cheap items are queued for worker jobs, and each settles when its job says so, before the job ends; dear or unpriced items go alone",
   async (dir, bin) => {
-    // s[i=9] has no estimate, s[i=8] costs more than half the group: a job each
+    // s[i=9] has no estimate, s[i=8] costs more than half the budget: a job each
     const priced: Record<string, number> = {
       "s[i=1]": 4,
       "s[i=2]": 4,
@@ -180,44 +203,213 @@ pollTest(
       estimate: (n) => priced[n.id],
     });
     const builds = [1, 2, 3, 4, 8, 9].map((i) => ex.build(node(i), ctx));
-    await until(() => Promise.resolve(logs.filter((l) => l.startsWith("submitted")).length === 4));
-    const sizes = commands.map((c) => c.map((n) => n.item.i).join(",")).sort();
-    assertEquals(sizes, ["1,3", "2,4", "8", "9"]);
-    for (const l of logs.filter((l) => l.startsWith("submitted 2 items"))) {
-      assertMatch(
-        l,
-        /^submitted 2 items of s \(s\[i=\d\], s\[i=\d\]\) as SLURM job \d+ \(log .*group-i=\d-and-1-\d+\.log\)$/,
-      );
-    }
-    // one .done for a group settles both its members
-    const id = logs.find((l) => l.includes("(s[i=1], s[i=3])"))!.match(/SLURM job (\d+)/)![1];
-    await Deno.writeTextFile(join(dir, "logs", "s", `group-i=1-and-1-${id}.done`), "0 n1\n");
-    assertEquals((await builds[0]).key, "k1");
-    assertEquals((await builds[2]).key, "k3");
     for (const b of builds) b.catch(() => {}); // the rest are cancelled by close()
+    // 16 s queued, budget 10 s, no idle CPU (the fake sinfo): two worker jobs
+    await submitted(logs, 4);
+    assertEquals(commands.filter((c) => "node" in c).map((c) => "node" in c && c.node.item.i).sort(), [8, 9]);
+    const w = workerJobs(logs, commands);
+    assertEquals(w.length, 2);
+    assertEquals(w[0].queue, w[1].queue);
+    // the first worker takes the oldest items, in order; each resolves on its own .ok
+    assertEquals((await work(w[0].queue, w[0].id)).item, { i: 1 });
+    assertEquals((await builds[0]).key, "k1");
+    assertEquals((await work(w[0].queue, w[0].id)).item, { i: 2 });
+    assertEquals((await builds[1]).key, "k2");
     return ex;
   },
 );
 
-Deno.test("packGroups: ceil(total / limit) balanced groups, every item once, input order inside a group", () => {
-  const secs = [5, 1, 4, 2, 3, 5];
-  const g = packGroups(secs.map((_, i) => i), (i) => secs[i], 10);
-  assertEquals(g.length, 2);
-  assertEquals(g.flat().sort(), [0, 1, 2, 3, 4, 5]);
-  for (const grp of g) {
-    assertEquals([...grp].sort((a, b) => a - b), grp);
-    assertEquals(grp.reduce((s, i) => s + secs[i], 0), 10);
-  }
-  assertEquals(packGroups([3, 3], (x) => x, 10), [[3, 3]]);
-  assertEquals(packGroups([], (x: number) => x, 10), []);
+pollTest(
+  "slurm worker jobs: a failed item fails alone, naming the job, its log and the error; the job's next item resolves",
+  async (dir, bin) => {
+    const { ex, ctx, node, logs, commands, absent } = setup(dir, bin, undefined, {
+      seconds: 10,
+      estimate: () => 1,
+    });
+    absent.add("k1");
+    const builds = [1, 2].map((i) => ex.build(node(i), ctx));
+    await submitted(logs, 1);
+    const [w] = workerJobs(logs, commands);
+    const failed = assertRejects(
+      () => builds[0],
+      SlurmError,
+      `s[i=1]: SLURM job ${w.id} (a worker job of s)`,
+    );
+    await work(w.queue, w.id, "fail");
+    const err = await failed;
+    assertMatch(err.message, /failed it: boom at 1; log .*worker-\d+-\d+\.log$/);
+    await work(w.queue, w.id);
+    assertEquals((await builds[1]).key, "k2");
+    return ex;
+  },
+);
+
+pollTest(
+  "slurm worker jobs: a worker killed while building fails that item; the items left get a new worker job",
+  async (dir, bin) => {
+    const { ex, ctx, node, logs, commands, absent } = setup(dir, bin, undefined, {
+      seconds: 10,
+      estimate: () => 1,
+    });
+    absent.add("k1");
+    const builds = [1, 2, 3].map((i) => ex.build(node(i), ctx));
+    for (const b of builds) b.catch(() => {}); // cancelled by close()
+    await submitted(logs, 1);
+    const [w] = workerJobs(logs, commands);
+    await work(w.queue, w.id, "none"); // taken, then the job is killed
+    const failed = assertRejects(
+      () => builds[0],
+      SlurmError,
+      `s[i=1]: SLURM job ${w.id} (a worker job of s) ended CANCELLED on node n1 while building it`,
+    );
+    await Deno.writeTextFile(join(dir, `state-${w.id}`), "CANCELLED");
+    await failed;
+    await submitted(logs, 2);
+    const [, w2] = workerJobs(logs, commands);
+    assertMatch(logs.find((l) => l.includes(`SLURM job ${w2.id}`))!, /\(2 waiting\)/);
+    assertEquals((await work(w2.queue, w2.id)).item, { i: 2 });
+    assertEquals((await builds[1]).key, "k2");
+    return ex;
+  },
+);
+
+pollTest(
+  "slurm worker jobs: forced and unforced items of a stage go to separate queues",
+  async (dir, bin) => {
+    const { ex, ctx, node, logs, commands } = setup(dir, bin, undefined, { seconds: 10, estimate: () => 1 });
+    const builds = [1, 2, 3, 4].map((i) => ex.build({ ...node(i), force: i % 2 === 0 }, ctx));
+    for (const b of builds) b.catch(() => {}); // cancelled by close()
+    await submitted(logs, 2);
+    const queues = commands.flatMap((c) => ("queue" in c ? [`${c.force}`] : [])).sort();
+    assertEquals(queues, ["false", "true"]);
+    const w = workerJobs(logs, commands);
+    const forced = w.find((x) => x.queue.endsWith(".force"))!;
+    assertEquals(
+      [(await work(forced.queue, forced.id)).item.i, (await work(forced.queue, forced.id)).item.i],
+      [2, 4],
+    );
+    return ex;
+  },
+);
+
+pollTest(
+  "slurm worker jobs: one per slot sinfo shows idle, less our jobs not started; a later wave waits for them",
+  async (dir, bin) => {
+    // the default partition has 3 idle CPUs (n2 is in another partition only)
+    await Deno.writeTextFile(join(dir, "sinfo"), "n1|debug*|1/3/0/4\nn1|big|1/3/0/4\nn2|big|0/8/0/8\n");
+    const { ex, ctx, node, logs } = setup(dir, bin, undefined, { seconds: 60, estimate: () => 1 });
+    const first = [1, 2, 3, 4, 5, 6].map((i) => ex.build(node(i), ctx));
+    await submitted(logs, 3);
+    // those 3 jobs are PENDING (the fake squeue) while sinfo still shows 3 idle: no new job
+    const second = [7, 8].map((i) => ex.build(node(i), ctx));
+    for (const b of [...first, ...second]) b.catch(() => {}); // cancelled by close()
+    await wait(600);
+    assertEquals(logs.filter((l) => l.startsWith("submitted")).length, 3);
+    return ex;
+  },
+);
+
+pollTest(
+  "slurm worker jobs: an abort withdraws the queued items and scancels the worker jobs",
+  async (dir, bin) => {
+    const ac = new AbortController();
+    const { ex, ctx, node, logs, commands } = setup(dir, bin, ac.signal, { seconds: 10, estimate: () => 1 });
+    const builds = [1, 2, 3].map((i) => ex.build(node(i), ctx));
+    for (const b of builds) b.catch(() => {}); // each is looked at below
+    await submitted(logs, 1);
+    const [w] = workerJobs(logs, commands);
+    await work(w.queue, w.id, "none");
+    await wait(100); // a poll sees it taken
+    ac.abort();
+    await assertRejects(
+      () => builds[0],
+      InterruptedError,
+      `interrupted: cancelled SLURM job ${w.id} (a worker job of s, building s[i=1])`,
+    );
+    for (const b of builds.slice(1)) await assertRejects(() => b, InterruptedError, "was not started");
+    await until(() => exists(join(dir, "scancel")));
+    assertEquals((await Deno.readTextFile(join(dir, "scancel"))).trim(), w.id);
+    assertEquals(await takeNext(w.queue, "99"), undefined);
+    return ex;
+  },
+);
+
+/** End worker job `id` as its script does: write its .done file with `rc`. */
+async function endWorker(logs: string[], id: string, rc: number) {
+  const log = logs.map((l) => l.match(new RegExp(`as SLURM job ${id} \\(log (\\S+)\\)$`))?.[1]).find(
+    Boolean,
+  )!;
+  await Deno.writeTextFile(log.replace(/\.log$/, ".done"), `${rc} n1\n`);
+}
+
+pollTest(
+  "slurm worker jobs: the last worker failing before it took an item fails what waits, with its log; no endless resubmits",
+  async (dir, bin) => {
+    const { ex, ctx, node, logs, commands } = setup(dir, bin, undefined, { seconds: 10, estimate: () => 1 });
+    const builds = [1, 2].map((i) => ex.build(node(i), ctx));
+    for (const b of builds) b.catch(() => {});
+    await submitted(logs, 1);
+    const [w] = workerJobs(logs, commands);
+    await endWorker(logs, w.id, 1);
+    for (const b of builds) {
+      await assertRejects(
+        () => b,
+        SlurmError,
+        `SLURM job ${w.id} (a worker job of s) exited with status 1 on node n1 before taking an item; log `,
+      );
+    }
+    assertEquals(workerJobs(logs, commands).length, 1);
+    return ex;
+  },
+);
+
+pollTest(
+  "slurm worker jobs: three workers in a row that find the queue empty while items wait fail them, naming the folder",
+  async (dir, bin) => {
+    const { ex, ctx, node, logs, commands } = setup(dir, bin, undefined, { seconds: 10, estimate: () => 1 });
+    const build = ex.build(node(1), ctx);
+    build.catch(() => {});
+    for (let n = 1; n <= 3; n++) {
+      await submitted(logs, n);
+      await endWorker(logs, workerJobs(logs, commands)[n - 1].id, 0);
+    }
+    await assertRejects(() => build, SlurmError, "3 worker jobs of s in a row found nothing in the queue");
+    assertEquals(workerJobs(logs, commands).length, 3);
+    return ex;
+  },
+);
+
+Deno.test("idleSlots, partitionsOf: idle CPUs of the partitions asked for, a node once, in jobs of N CPUs", () => {
+  const out = "n1|debug*|1/3/0/4\nn1|big|1/3/0/4\nn2|big|0/8/0/8\nn3|big|0/0/16/16\n";
+  assertEquals(idleSlots(out, [], 1), 3);
+  assertEquals(idleSlots(out, ["big"], 1), 11);
+  assertEquals(idleSlots(out, ["big", "debug"], 2), 1 + 4);
+  assertEquals(idleSlots(out, ["gpu"], 1), 0);
+  assertEquals(idleSlots("garbage\n", [], 1), 0);
+  assertEquals(partitionsOf(["--partition=a,b", "--account=x"]), ["a", "b"]);
+  assertEquals(partitionsOf(["-p", "gpu", "--mem=3G"]), ["gpu"]);
+  assertEquals(partitionsOf(["-pcpu", "--partition", "long"]), ["cpu", "long"]);
+  assertEquals(partitionsOf(["--cpus-per-task=1"]), []);
 });
 
-pollTest("slurm group jobs: forced and unforced items of a stage go to separate groups", async (dir, bin) => {
-  const { ex, ctx, node, logs, commands } = setup(dir, bin, undefined, { seconds: 10, estimate: () => 1 });
-  const builds = [1, 2, 3, 4].map((i) => ex.build({ ...node(i), force: i % 2 === 0 }, ctx));
-  for (const b of builds) b.catch(() => {}); // cancelled by close()
-  await until(() => Promise.resolve(logs.filter((l) => l.startsWith("submitted")).length === 2));
-  const groups = commands.map((c) => c.map((n) => `${n.item.i}${n.force ? "f" : ""}`).join(",")).sort();
-  assertEquals(groups, ["1,3", "2f,4f"]);
-  return ex;
+Deno.test("queue: items are taken oldest first and once each however many jobs race; a withdrawn item is gone", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alignsam-queue-" });
+  for (const i of [3, 1, 2]) await enqueue(dir, `00000${i}-i=${i}`, { item: { i }, key: `k${i}` });
+  assertEquals(await withdraw(dir, "000003-i=3"), true);
+  const got = await Promise.all(["11", "12", "13", "14"].map((job) => takeNext(dir, job)));
+  assertEquals(got.filter(Boolean).map((t) => t!.item.i).sort(), [1, 2]);
+  assertEquals(await withdraw(dir, "000001-i=1"), false); // taken
+  const first = got.find((t) => t?.item.i === 1)!;
+  const job = ["11", "12", "13", "14"][got.indexOf(first)];
+  await markTaken(dir, first.name, job, { ok: false, error: "boom\nsecond line" });
+  const seen = await scanTaken(dir);
+  assertEquals(seen.find((t) => t.name === first.name), {
+    name: first.name,
+    job,
+    state: "fail",
+    host: Deno.hostname(),
+    error: "boom\nsecond line",
+  });
+  assertEquals(seen.filter((t) => t.state === "taken").length, 1);
+  await Deno.remove(dir, { recursive: true });
 });

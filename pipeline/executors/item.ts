@@ -8,10 +8,11 @@
  * claimed by another builder (a second coordinator's job) is waited for, then its entry is used.
  */
 import { UsageError } from "../../core/errors.ts";
+import { markTaken, takeNext } from "./queue.ts";
 import { executor } from "../execute.ts";
 import { itemId } from "../items.ts";
-import { plan } from "../plan.ts";
-import { openSession, type RunnerOptions } from "../session.ts";
+import { plan, type PlanItem } from "../plan.ts";
+import { type Node, openSession, type RunnerOptions, type Session } from "../session.ts";
 import type { Item } from "../stage.ts";
 import type { EntryMeta } from "../store.ts";
 
@@ -32,21 +33,81 @@ export async function buildItem(
   expectedKey: string | undefined,
   signal: AbortSignal,
 ): Promise<BuiltItem> {
-  const session = openSession({ ...opts, targets: [stageName], task: undefined, until: undefined });
+  const session = jobSession(opts, stageName);
+  const node = nodeOf(session, stageName, item);
+  const planned = new Map((await plan(session, [node])).map((p) => [p.id, p]));
+  return await buildPlanned(session, node, planned, expectedKey, signal);
+}
+
+/**
+ * A worker job (queue.ts): take the queue's items one after another and build each, for up to
+ * `budgetS` seconds (an item once started is finished), with one session and one plan memo: a
+ * job's start-up (a fresh process, module load, the session) is paid once for many cheap items,
+ * and the job stays warm (issue 13's benchmark). A failed item does not stop the next (each gets
+ * an executor of its own: one halts after a failure), except on `signal`. `done` hears of each.
+ */
+export async function buildFromQueue(
+  opts: RunnerOptions,
+  stageName: string,
+  dir: string,
+  job: string,
+  budgetS: number,
+  signal: AbortSignal,
+  done: (id: string, res: BuiltItem | { error: Error }) => void = () => {},
+): Promise<{ built: number; failed: string[] }> {
+  const t0 = performance.now();
+  const session = jobSession(opts, stageName);
+  const planned = new Map<string, PlanItem>();
+  const memo = new Map<string, Promise<PlanItem>>();
+  const out = { built: 0, failed: [] as string[] };
+  while (!signal.aborted && (performance.now() - t0) / 1000 < budgetS) {
+    const next = await takeNext(dir, job);
+    if (!next) break;
+    const node = nodeOf(session, stageName, next.item);
+    let res: BuiltItem | { error: Error };
+    try {
+      for (const p of await plan(session, [node], memo)) planned.set(p.id, p);
+      res = await buildPlanned(session, node, planned, next.key, signal);
+      memo.delete(node.id); // planned before it was built: a later item that needs it plans it anew
+      out.built++;
+      await markTaken(dir, next.name, job, { ok: true });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      res = { error: e as Error };
+      out.failed.push(node.id);
+      await markTaken(dir, next.name, job, { ok: false, error: (e as Error).message });
+    }
+    done(node.id, res);
+  }
+  return out;
+}
+
+function jobSession(opts: RunnerOptions, stageName: string): Session {
+  return openSession({ ...opts, targets: [stageName], task: undefined, until: undefined });
+}
+
+function nodeOf(session: Session, stageName: string, item: Item): Node {
   const stage = session.dag.byName.get(stageName)!; // openSession named an unknown stage
   const node = { stage, item, id: itemId(stageName, item) };
   if (!stage.items(session.params).some((it) => itemId(stageName, it) === node.id)) {
     // an input item outside items() is legal (execute.ts builds it on demand), so only warn
     session.log(`note: ${node.id} is not among ${stageName}'s items for these params`);
   }
-  const planned = await plan(session, [node]);
-  const own = planned[planned.length - 1];
-  const missing = planned.filter((p) =>
-    p.id !== node.id && p.state !== "fresh" && session.inputs(node).some((n) => n.id === p.id)
-  );
+  return node;
+}
+
+async function buildPlanned(
+  session: Session,
+  node: Node,
+  planned: ReadonlyMap<string, PlanItem>,
+  expectedKey: string | undefined,
+  signal: AbortSignal,
+): Promise<BuiltItem> {
+  const own = planned.get(node.id)!;
+  const missing = session.inputs(node).map((n) => planned.get(n.id)!).filter((p) => p.state !== "fresh");
   if (missing.length) {
     throw new UsageError(
-      `build-item ${node.id}: input(s) not in the cache ${opts.cacheDir}: ${
+      `build-item ${node.id}: input(s) not in the cache ${session.opts.cacheDir}: ${
         missing.map((m) => `${m.id} (${m.state})`).join(", ")
       } — the coordinator submits an item only once its inputs are built`,
     );

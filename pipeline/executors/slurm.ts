@@ -1,27 +1,39 @@
 /**
- * `--executor slurm`: every item that must be built becomes one `sbatch` job that runs the app's
- * one-item build entry (e.g. `cli/main.ts build-item`) against the shared cache, then exits. The
- * coordinator submits an item as soon as its inputs are built (execute.ts), so the DAG's own
- * order replaces `--dependency` chains, and a failed item submits nothing that needs it.
+ * `--executor slurm`: items that must be built become `sbatch` jobs that run the app's build
+ * entry (e.g. `cli/main.ts build-item`) against the shared cache, then exit. The coordinator
+ * submits an item as soon as its inputs are built (execute.ts), so the DAG's own order replaces
+ * `--dependency` chains, and a failed item submits nothing that needs it.
+ *
+ * An item priced over half of `group.seconds` (or not priced) gets a job of its own. Cheaper ones
+ * go into a queue per stage (queue.ts) that worker jobs take items from, one after another, for
+ * up to `group.seconds` each: a job costs seconds to start and runs cold (issue 13's benchmark),
+ * and a warm worker that takes the next ready item pipelines the DAG as the local pool does.
+ * Each item still has its own claim and entry, and tells the coordinator as soon as it is done.
  *
  * The outcome of a job is learnt two ways: its script's last act writes `<name>-<jobid>.done`
- * ("<exit status> <node>"), polled with a cheap stat every `pollMs`; and `squeue -t all` every
- * `squeueMs` catches jobs that died without writing it (scancel, time limit, node failure).
- * `sacct` is not used: clusters may run without accounting.
- *
- * Items priced far below a job's start-up are packed into group jobs (`group`, groups.ts).
+ * ("<exit status> <node>"), polled with a cheap stat every `pollMs` (with the queues' `taken/`
+ * folders); and `squeue -t all` every `squeueMs` catches jobs that died without writing it
+ * (scancel, time limit, node failure). `sacct` is not used: clusters may run without accounting.
  */
 import { dirname, join } from "node:path";
 import { InterruptedError } from "../../core/errors.ts";
 import { replaceAtomic } from "../durable.ts";
 import { itemFileName } from "../items.ts";
-import { packGroups } from "./groups.ts";
-import { jobScript, runCommand, sbatchArgs, SlurmError, tailLines } from "./slurm_job.ts";
+import { enqueue, scanTaken, withdraw } from "./queue.ts";
+import {
+  idleSlots,
+  jobScript,
+  partitionsOf,
+  runCommand,
+  sbatchArgs,
+  SlurmError,
+  tailLines,
+} from "./slurm_job.ts";
 
 export { sbatchArgs, SlurmError };
-import { Slots } from "../pool.ts";
 import type { EntryMeta } from "../store.ts";
 import type { RemoteContext, RemoteExecutor, RemoteItem } from "./remote.ts";
+import { Slots } from "../pool.ts";
 
 /** What one job asks the scheduler for (sbatch's --cpus-per-task, --mem, --time, --gres). */
 export interface SlurmResources {
@@ -34,12 +46,17 @@ export interface SlurmResources {
   gres?: string;
 }
 
+/** What a job builds: one item, or a stage's queue for up to `budget` seconds. */
+export type JobWork =
+  | { node: RemoteItem }
+  | { stage: string; force: boolean; queue: string; budget: number };
+
 export interface SlurmOptions {
-  /** argv (program first) that builds exactly these items (one stage) into the shared cache, then exits */
-  command(nodes: RemoteItem[]): string[];
+  /** argv (program first) that builds this work into the shared cache, then exits */
+  command(work: JobWork): string[];
   /** per stage */
   resources(stage: string): SlurmResources;
-  /** job scripts, logs and .done files (on a filesystem the coordinator and the nodes share) */
+  /** job scripts, logs, .done files and queues (on a filesystem the coordinator and the nodes share) */
   logDir: string;
   /** working directory of every job */
   cwd: string;
@@ -48,9 +65,9 @@ export interface SlurmOptions {
   /** extra sbatch arguments, e.g. ["--partition=gpu", "--account=lab"] */
   args?: readonly string[];
   /**
-   * Group jobs: a ready item whose `estimate` is at most half of `seconds` waits `gatherMs`
-   * (default 150) for others of its stage, and they are packed into jobs of about `seconds`.
-   * Absent, or an item without an estimate: one job per item.
+   * Worker jobs: a ready item whose `estimate` is at most half of `seconds` is queued (after
+   * `gatherMs`, default 150, for others of its stage), and worker jobs take queued items for up
+   * to `seconds` each. Absent, or an item without an estimate: one job per item.
    */
   group?: { seconds: number; estimate(node: RemoteItem): number | undefined; gatherMs?: number };
   /** .done poll period (default 250 ms) */
@@ -60,7 +77,7 @@ export interface SlurmOptions {
   /** how long a job that left the queue may take to show its .done file (NFS caches; default 10 s) */
   graceMs?: number;
   /** program names, for tests (a missing sbatch) */
-  bin?: Partial<Record<"sbatch" | "squeue" | "scancel" | "scontrol", string>>;
+  bin?: Partial<Record<"sbatch" | "squeue" | "scancel" | "scontrol" | "sinfo", string>>;
 }
 
 /** One item waiting for its entry, and the build() promise to settle. */
@@ -71,10 +88,29 @@ interface Member {
   reject(e: Error): void;
 }
 
+/** One stage's queue (queue.ts) in this coordinator, and its items by queue file name. */
+interface Queue {
+  stage: string;
+  force: boolean;
+  dir: string;
+  /** queued, not taken yet */
+  waiting: Map<string, Member>;
+  /** taken by a worker job, not settled yet */
+  taken: Map<string, { m: Member; job: string }>;
+  /** a refill is running; `again`: another was asked for meanwhile */
+  refilling?: boolean;
+  again?: boolean;
+  /** the worker jobs seen to take an item */
+  tookAny: Set<string>;
+  /** worker jobs in a row that ended without taking an item while items waited */
+  idleEnds: number;
+}
+
 interface Job {
   id: string;
-  /** one item, or a group of one stage's items */
+  /** a one-item job's member; [] for a worker job (its items are in `queue.taken`) */
   members: Member[];
+  queue?: Queue;
   log: string;
   done: string;
   /** last squeue state and node */
@@ -100,7 +136,14 @@ const FINAL = new Set([
 ]);
 
 export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
-  const bin = { sbatch: "sbatch", squeue: "squeue", scancel: "scancel", scontrol: "scontrol", ...opts.bin };
+  const bin = {
+    sbatch: "sbatch",
+    squeue: "squeue",
+    scancel: "scancel",
+    scontrol: "scontrol",
+    sinfo: "sinfo",
+    ...opts.bin,
+  };
   const pollMs = opts.pollMs ?? 250;
   const squeueMs = opts.squeueMs ?? 3000;
   const graceMs = opts.graceMs ?? 10_000;
@@ -125,52 +168,118 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       }
     })();
 
-  /** `stage[a]`, or `3 items of stage (stage[a], stage[b], stage[c])` for a group job */
-  const named = (job: { members: Member[] }) =>
-    job.members.length === 1
-      ? job.members[0].node.id
-      : `${job.members.length} items of ${job.members[0].node.stage} (${
-        job.members.map((m) => m.node.id).join(", ")
-      })`;
+  /** `stage[a]`, or `a worker job of stage` */
+  const named = (job: { members: Member[]; queue?: Queue }) =>
+    job.queue ? `a worker job of ${job.queue.stage}` : job.members[0].node.id;
+  const cpusOf = (stage: string) => Math.max(1, opts.resources(stage).cpus);
+  const estimate = (node: RemoteItem) => opts.group?.estimate(node) ?? 0;
+  const workers = new Map<string, Job>(); // every worker job submitted, also after it ended
+
+  /** The log's last lines, indented, as an error message's end. */
+  const lastLines = async (log: string) => {
+    const lines = await tailLines(log);
+    return lines.length ? `; last lines:\n${lines.map((l) => `    ${l}`).join("\n")}` : " (empty)";
+  };
+
+  /** A member's entry is done: resolve it if the entry is whole, else reject with `whyNot`. */
+  const settleMember = async (m: Member, whyNot: (absent: string) => Error) => {
+    const c = await m.ctx.check(m.node.key);
+    if (c.state === "ok") m.resolve(c.meta);
+    else m.reject(whyNot(c.state === "corrupt" ? c.problem : "absent"));
+  };
 
   /**
-   * The job is over: every member whose entry is whole in the cache resolves (a group that failed
-   * half-way keeps what it built); the others fail with `why` (undefined: it exited 0), naming
-   * the job, its node and log, and the log's last lines.
+   * What the queue's worker jobs have taken and finished since the last look: settle those
+   * members at once (their dependants can be submitted while the job goes on), and remove the
+   * files, so that the next look lists only what is open.
+   */
+  const scanQueue = async (q: Queue) => {
+    for (const t of await scanTaken(q.dir)) {
+      q.tookAny.add(t.job);
+      const w = q.waiting.get(t.name);
+      if (w) {
+        q.waiting.delete(t.name);
+        q.taken.set(t.name, { m: w, job: t.job });
+      }
+      const tk = q.taken.get(t.name);
+      if (!tk || t.state === "taken") continue;
+      q.taken.delete(t.name);
+      const job = workers.get(t.job);
+      const where = `SLURM job ${t.job} (a worker job of ${q.stage}) on node ${t.host ?? job?.host ?? "?"}`;
+      const log = job?.log ?? "?";
+      const failed = () =>
+        new SlurmError(`${tk.m.node.id}: ${where} failed it: ${t.error?.trim()}; log ${log}`);
+      const notWhole = (absent: string) =>
+        new SlurmError(
+          `${tk.m.node.id}: ${where} built it, but entry ${tk.m.node.key} is not whole in the cache (${absent}): ` +
+            `did the job see other code or config? log ${log}`,
+        );
+      if (t.state === "ok") await settleMember(tk.m, notWhole);
+      else tk.m.reject(failed());
+      for (const f of [`${t.name}.json.${t.job}`, `${t.name}.${t.job}.${t.state}`]) {
+        await Deno.remove(join(q.dir, "taken", f)).catch(() => {});
+      }
+    }
+  };
+
+  /**
+   * The job is over. A one-item job: its member resolves if its entry is whole, else fails with
+   * `why` (undefined: it exited 0). A worker job: the items it finished are settled by their own
+   * files; one it had taken and not finished fails with `why`; then the queue gets a new worker
+   * job if items are still waiting and none is left.
    */
   const settle = async (job: Job, why?: string) => {
     live.delete(job.id);
     const where = `SLURM job ${job.id}`;
-    let tail: string | undefined;
-    for (const m of job.members) {
-      const c = await m.ctx.check(m.node.key);
-      if (c.state === "ok") {
-        m.resolve(c.meta);
-        continue;
-      }
-      const absent = c.state === "corrupt" ? c.problem : "absent";
-      if (why === undefined) {
-        m.reject(
+    if (job.queue) {
+      const q = job.queue;
+      await scanQueue(q);
+      for (const [name, tk] of [...q.taken].filter(([, t]) => t.job === job.id)) {
+        q.taken.delete(name);
+        const tail = await lastLines(job.log);
+        await settleMember(tk.m, (absent) =>
           new SlurmError(
-            `${m.node.id}: ${where} exited 0 on node ${
+            `${tk.m.node.id}: ${where} (${named(job)}) ${why ?? "exited 0"} on node ${job.host ?? "?"} ` +
+              `while building it (entry ${absent}); log ${job.log}${tail}`,
+          ));
+      }
+      if (q.tookAny.has(job.id) || !q.waiting.size) q.idleEnds = 0;
+      else if (why !== undefined && ![...live.values()].some((j) => j.queue === q)) {
+        // the last worker died before taking anything: another would too (a bad node, a queue
+        // folder it cannot read): what waits fails with its story, not with endless resubmits
+        const tail = await lastLines(job.log);
+        return failWaiting(q, (m) =>
+          new SlurmError(
+            `${m.node.id}: ${where} (${named(job)}) ${why} on node ${
               job.host ?? "?"
-            }, but entry ${m.node.key} is not whole ` +
-              `in the cache (${absent}): did the job see other code or config? log ${job.log}`,
-          ),
-        );
-        continue;
+            } before taking an item; ` +
+              `log ${job.log}${tail}`,
+          ));
+      } else if (why === undefined && ++q.idleEnds >= 3) {
+        return failWaiting(q, (m) =>
+          new SlurmError(
+            `${m.node.id}: ${q.idleEnds} worker jobs of ${q.stage} in a row found nothing in the queue ${q.dir} ` +
+              `while items waited there: do the nodes see ${opts.logDir} (--log-dir) as this host does? last log ${job.log}`,
+          ));
       }
-      if (tail === undefined) {
-        const lines = await tailLines(job.log);
-        tail = lines.length ? `; last lines:\n${lines.map((l) => `    ${l}`).join("\n")}` : " (empty)";
-      }
-      const of = job.members.length > 1 ? ` (a group job of ${named(job)})` : "";
-      m.reject(
-        new SlurmError(
-          `${m.node.id}: ${where}${of} ${why} on node ${job.host ?? "?"}; log ${job.log}${tail}`,
-        ),
-      );
+      void refill(q);
+      return;
     }
+    const m = job.members[0];
+    if (why === undefined) {
+      return await settleMember(m, (absent) =>
+        new SlurmError(
+          `${m.node.id}: ${where} exited 0 on node ${
+            job.host ?? "?"
+          }, but entry ${m.node.key} is not whole ` +
+            `in the cache (${absent}): did the job see other code or config? log ${job.log}`,
+        ));
+    }
+    const tail = await lastLines(job.log);
+    await settleMember(
+      m,
+      () => new SlurmError(`${m.node.id}: ${where} ${why} on node ${job.host ?? "?"}; log ${job.log}${tail}`),
+    );
   };
   const fail = (job: Job, why: string) => settle(job, why);
   const finish = (job: Job, rc: number) => settle(job, rc === 0 ? undefined : `exited with status ${rc}`);
@@ -197,9 +306,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     if (res.code !== 0 && !purged) {
       // the controller may be restarting: keep waiting on the .done files, say so once
       if (!squeueWarned) {
-        [...live.values()][0]?.members[0].ctx.log(
-          `squeue failed (${res.err.trim()}); still waiting for the jobs' .done files`,
-        );
+        logLine(`squeue failed (${res.err.trim()}); still waiting for the jobs' .done files`);
       }
       squeueWarned = true;
       return;
@@ -230,6 +337,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       lastSqueue = Date.now();
       await squeue();
     }
+    for (const q of queues.values()) if (q.waiting.size || q.taken.size) await scanQueue(q);
     for (const job of [...live.values()]) {
       if (await readDone(job)) continue;
       if (job.goneAt === undefined) continue;
@@ -248,122 +356,299 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     if (timer === undefined && live.size) timer = setTimeout(() => void tick().catch(failAll), pollMs);
   };
 
+  /** Every member not settled yet: queued here, in a queue, taken, or in a one-item job. */
+  const unsettled = function* (): Generator<Member> {
+    yield* pending.splice(0);
+    for (const q of queues.values()) {
+      yield* q.waiting.values();
+      for (const t of q.taken.values()) yield t.m;
+      q.waiting.clear();
+      q.taken.clear();
+    }
+    for (const job of live.values()) yield* job.members;
+  };
+
   const failAll = (e: Error) => {
-    for (const job of live.values()) for (const m of job.members) m.reject(e);
+    for (const m of unsettled()) m.reject(e);
     live.clear();
   };
 
-  const cancelAll = async (log: (l: string) => void) => {
-    // not submitted yet: nothing to cancel, only promises to settle
-    for (const m of pending.splice(0)) m.reject(new InterruptedError(`interrupted before ${m.node.id}`));
-    // taken out of `live` at once: every build's abort listener calls this, one scancel is enough
+  /**
+   * Ctrl-C or close(): withdraw the queued items (so that no job starts on them), scancel every
+   * job in flight with one call, and reject what is not settled, naming the job that had it.
+   * Calls while one runs (every build's abort listener calls it) share it.
+   */
+  let cancelling: Promise<void> | undefined;
+  const cancelAll = (log: (l: string) => void) =>
+    cancelling ??= cancelNow(log).finally(() => (cancelling = undefined));
+  const cancelNow = async (log: (l: string) => void) => {
     const jobs = [...live.values()];
     live.clear();
-    if (!jobs.length) return;
-    const ids = jobs.map((j) => j.id);
-    const res = await runCommand(bin.scancel, ids).catch((e) => ({ code: -1, err: (e as Error).message }));
-    log(
-      res.code === 0
-        ? `cancelled ${ids.length} SLURM job(s): ${ids.join(" ")}`
-        : `scancel ${ids.join(" ")} failed: ${res.err.trim()}`,
-    );
-    for (const job of jobs) {
-      const e = new InterruptedError(
-        `interrupted: cancelled SLURM job ${job.id} (${named(job)}); log ${job.log}`,
+    const notStarted = pending.splice(0);
+    for (const q of queues.values()) {
+      for (const [name, m] of [...q.waiting]) {
+        if (!(await withdraw(q.dir, name))) continue; // a job took it: scanQueue finds which
+        q.waiting.delete(name);
+        notStarted.push(m);
+      }
+    }
+    // scancel before any build is rejected: the coordinator exits once they all are
+    if (jobs.length) {
+      const ids = jobs.map((j) => j.id);
+      const res = await runCommand(bin.scancel, ids).catch((e) => ({ code: -1, err: (e as Error).message }));
+      log(
+        res.code === 0
+          ? `cancelled ${ids.length} SLURM job(s): ${ids.join(" ")}`
+          : `scancel ${ids.join(" ")} failed: ${res.err.trim()}`,
       );
-      for (const m of job.members) m.reject(e);
+    }
+    for (const m of notStarted) m.reject(new InterruptedError(`interrupted: ${m.node.id} was not started`));
+    for (const job of jobs) {
+      for (const m of job.members) {
+        m.reject(
+          new InterruptedError(`interrupted: cancelled SLURM job ${job.id} (${m.node.id}); log ${job.log}`),
+        );
+      }
+    }
+    for (const q of queues.values()) {
+      await scanQueue(q); // what the cancelled jobs had taken, or finished
+      for (const t of q.taken.values()) {
+        t.m.reject(
+          new InterruptedError(
+            `interrupted: cancelled SLURM job ${t.job} (a worker job of ${q.stage}, building ${t.m.node.id}); log ${
+              workers.get(t.job)?.log
+            }`,
+          ),
+        );
+      }
+      // taken by a job that wrote nothing yet: that job is cancelled too
+      for (const m of q.waiting.values()) {
+        m.reject(new InterruptedError(`interrupted: cancelled ${m.node.id}`));
+      }
+      q.taken.clear();
+      q.waiting.clear();
     }
   };
 
-  const submit = async (members: Member[]): Promise<Job> => {
-    const nodes = members.map((m) => m.node);
-    const first = nodes[0];
-    const name = nodes.length === 1
-      ? itemFileName(first.item)
-      : `group-${itemFileName(first.item)}-and-${nodes.length - 1}`;
-    const base = join(opts.logDir, first.stage, name);
+  /** Write the job's script and sbatch it; `base` names its script, log and .done file. */
+  const submit = async (work: JobWork, base: string, what: string, jobName: string) => {
+    const stage = "node" in work ? work.node.stage : work.stage;
     await Deno.mkdir(dirname(base), { recursive: true });
     const script = `${base}.sh`;
     // temp + rename: a second coordinator on this cache writes the same path, and sbatch must
     // never read it half-written
-    const text = new TextEncoder().encode(jobScript(nodes, opts.command(nodes), base));
+    const text = new TextEncoder().encode(jobScript(what, opts.command(work), base));
     await replaceAtomic(script, `${script}.${Deno.pid}.${crypto.randomUUID()}.tmp`, text, false);
-    const jobName = nodes.length === 1 ? first.id : `${first.stage}×${nodes.length}`;
-    const args = [...sbatchArgs(opts, first, `${base}-%j.log`, jobName), script];
+    const args = [...sbatchArgs(opts, stage, `${base}-%j.log`, jobName), script];
     const release = await submitting.acquire();
     const res = await runCommand(bin.sbatch, args).finally(release);
     const id = res.out.trim().split(";")[0];
     if (res.code !== 0 || !/^\d+$/.test(id)) {
       throw new SlurmError(
-        `${named({ members })}: \`${bin.sbatch} ${args.join(" ")}\` failed (exit ${res.code}): ${
+        `${what}: \`${bin.sbatch} ${args.join(" ")}\` failed (exit ${res.code}): ${
           (res.err || res.out).trim().split("\n").slice(-3).join(" / ")
         }`,
       );
     }
-    return { id, members, log: `${base}-${id}.log`, done: `${base}-${id}.done` };
+    return { id, log: `${base}-${id}.log`, done: `${base}-${id}.done` };
   };
 
-  /** Submit one job for `members` (one stage); a failure to submit fails them all. */
-  const launch = async (members: Member[]) => {
+  /** The CPUs of jobs being submitted (sbatch not back yet): idleNow counts them as taken. */
+  let launchingCpus = 0;
+  let closed = false;
+
+  /** Submit a job; `onFail` hears of a failure to submit. */
+  const launch = async (
+    stage: string,
+    make: () => Promise<Job>,
+    onFail: (e: Error) => void,
+  ) => {
+    const cpus = cpusOf(stage);
+    launchingCpus += cpus;
     try {
+      // close() ran meanwhile: submit nothing nobody will cancel
+      if (closed) throw new InterruptedError(`interrupted before a ${stage} job was submitted`);
       await check();
-      const job = await submit(members);
-      const ctx = members[0].ctx;
-      ctx.log(`submitted ${named(job)} as SLURM job ${job.id} (log ${job.log})`);
+      const job = await make();
+      logLine(
+        `submitted ${
+          job.queue ? `${named(job)} (${job.queue.waiting.size} waiting)` : named(job)
+        } as SLURM job ${job.id} (log ${job.log})`,
+      );
       live.set(job.id, job);
       // Ctrl-C while sbatch ran: the listener fired before the job was known
-      if (members.some((m) => m.ctx.signal.aborted)) void cancelAll(ctx.log);
+      if (aborted) void cancelAll(logLine);
       schedule();
     } catch (e) {
-      for (const m of members) m.reject(e as Error);
+      onFail(e as Error);
+    } finally {
+      launchingCpus -= cpus;
     }
   };
 
-  // group jobs: items priced well under a job's start-up wait here for others of their stage
+  const launchOne = (m: Member) =>
+    launch(m.node.stage, async () => {
+      const base = join(opts.logDir, m.node.stage, itemFileName(m.node.item));
+      const what = `build ${m.node.id} (key ${m.node.key}) into the shared cache`;
+      return { ...(await submit({ node: m.node }, base, what, m.node.id)), members: [m] };
+    }, (e) => m.reject(e));
+
+  let workerSeq = 0;
+  const launchWorker = (q: Queue) =>
+    launch(q.stage, async () => {
+      const base = join(opts.logDir, q.stage, `worker-${++workerSeq}`);
+      const what = `build ${q.stage} items from the queue ${q.dir} for up to ${opts.group!.seconds} s`;
+      const work = { stage: q.stage, force: q.force, queue: q.dir, budget: opts.group!.seconds };
+      const job: Job = { ...(await submit(work, base, what, `${q.stage} worker`)), members: [], queue: q };
+      workers.set(job.id, job);
+      return job;
+    }, (e) => {
+      // a worker that cannot be submitted: what waits for one fails with the reason
+      for (const name of q.waiting.keys()) void withdraw(q.dir, name);
+      for (const m of q.waiting.values()) m.reject(e);
+      q.waiting.clear();
+    });
+
+  /** Fail every item waiting in `q` (taken out of the queue first). */
+  const failWaiting = async (q: Queue, error: (m: Member) => Error) => {
+    const waiting = [...q.waiting];
+    q.waiting.clear();
+    for (const [name, m] of waiting) {
+      await withdraw(q.dir, name);
+      m.reject(error(m));
+    }
+  };
+
+  /**
+   * Job slots of `cpus` CPUs idle now where the jobs go, less this coordinator's jobs that are
+   * submitted but not started (they will take idle CPUs first). 0 when sinfo fails: worker jobs
+   * are then counted by queued seconds alone. Memory is not looked at: a 1-CPU job rarely waits for it.
+   */
+  const idleNow = async (cpus: number): Promise<number> => {
+    if (live.size) {
+      lastSqueue = Date.now();
+      await squeue();
+    }
+    const res = await runCommand(bin.sinfo, ["-h", "-N", "-o", "%N|%P|%C"]).catch(() => undefined);
+    if (!res || res.code !== 0) return 0;
+    let waiting = launchingCpus;
+    for (const job of live.values()) {
+      const stage = job.queue?.stage ?? job.members[0].node.stage;
+      if (job.state === undefined || job.state === "PENDING") waiting += cpusOf(stage);
+    }
+    return Math.max(0, idleSlots(res.out, partitionsOf(opts.args ?? []), cpus) - Math.ceil(waiting / cpus));
+  };
+
+  /**
+   * Enough worker jobs for what waits in `q`: at least one; one per idle slot, up to the items
+   * waiting (a wave of cheap items spread over idle CPUs ends sooner); one per `seconds` of
+   * waiting work on a busy cluster; never more jobs not started than items waiting.
+   */
+  const refill = async (q: Queue) => {
+    if (q.refilling) return void (q.again = true);
+    q.refilling = true;
+    try {
+      do {
+        q.again = false;
+        if (closed || !q.waiting.size) break;
+        const mine = [...live.values()].filter((j) => j.queue === q);
+        const notStarted = mine.filter((j) => j.state === undefined || j.state === "PENDING").length;
+        const idle = await idleNow(cpusOf(q.stage));
+        const seconds = [...q.waiting.values()].reduce((s, m) => s + estimate(m.node), 0);
+        const n = Math.min(
+          q.waiting.size - notStarted,
+          Math.max(
+            Math.min(q.waiting.size, idle),
+            Math.ceil(seconds / opts.group!.seconds) - mine.length,
+            mine.length === 0 ? 1 : 0,
+          ),
+        );
+        await Promise.all(Array.from({ length: n }, () => launchWorker(q)));
+      } while (q.again);
+    } finally {
+      q.refilling = false;
+    }
+  };
+
+  // worker jobs: items priced well under a job's start-up are queued, by stage and --force
   const pending: Member[] = [];
+  const queues = new Map<string, Queue>();
+  // one folder per coordinator: two on one cache keep their queues apart (their claims share keys)
+  const queueRoot = join(
+    opts.logDir,
+    "queues",
+    `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
+  );
+  let queued = 0;
   let gatherTimer: ReturnType<typeof setTimeout> | undefined;
+  let aborted = false;
+  let logLine: (l: string) => void = () => {};
   const groupable = (node: RemoteItem): number | undefined => {
     if (!opts.group || opts.group.seconds <= 0) return undefined;
     const s = opts.group.estimate(node);
     return s !== undefined && s <= opts.group.seconds / 2 ? s : undefined;
   };
-  const flush = () => {
+  const flush = async () => {
     gatherTimer = undefined;
-    const byGroupKey = new Map<string, Member[]>();
-    // one job's command has one --force: forced and unforced items go to separate groups
+    const touched = new Set<Queue>();
     for (const m of pending.splice(0)) {
-      const k = `${m.node.stage}\u0000${m.node.force}`;
-      byGroupKey.set(k, [...(byGroupKey.get(k) ?? []), m]);
+      // one job's command has one --force: forced and unforced items go to separate queues
+      const k = `${m.node.stage}${m.node.force ? ".force" : ""}`;
+      let q = queues.get(k);
+      if (!q) {
+        q = {
+          stage: m.node.stage,
+          force: m.node.force,
+          dir: join(queueRoot, k),
+          waiting: new Map(),
+          taken: new Map(),
+          tookAny: new Set(),
+          idleEnds: 0,
+        };
+        queues.set(k, q);
+      }
+      const name = `${String(++queued).padStart(6, "0")}-${itemFileName(m.node.item)}`;
+      try {
+        await enqueue(q.dir, name, { item: m.node.item, key: m.node.key });
+        q.waiting.set(name, m);
+        touched.add(q);
+      } catch (e) {
+        m.reject(e as Error);
+      }
     }
-    for (const ms of byGroupKey.values()) {
-      for (const g of packGroups(ms, (m) => groupable(m.node) ?? 0, opts.group!.seconds)) void launch(g);
-    }
+    for (const q of touched) await refill(q);
   };
 
   return {
     runsHere: (stage) => opts.local?.(stage) ?? false,
     async build(node, ctx) {
       if (ctx.signal.aborted) throw new InterruptedError(`interrupted before ${node.id}`);
+      logLine = ctx.log;
       // Ctrl-C: every job still queued or running is cancelled at once (one scancel)
-      const onAbort = () => void cancelAll(ctx.log);
+      const onAbort = () => {
+        aborted = true;
+        void cancelAll(ctx.log);
+      };
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       try {
         return await new Promise<EntryMeta>((resolve, reject) => {
           const m: Member = { node, ctx, resolve, reject };
-          if (groupable(node) === undefined) return void launch([m]);
+          if (groupable(node) === undefined) return void launchOne(m);
           pending.push(m);
-          gatherTimer ??= setTimeout(flush, opts.group!.gatherMs ?? 150);
+          gatherTimer ??= setTimeout(() => void flush().catch(failAll), opts.group!.gatherMs ?? 150);
         });
       } finally {
         ctx.signal.removeEventListener("abort", onAbort);
       }
     },
     async close() {
+      closed = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       if (gatherTimer !== undefined) clearTimeout(gatherTimer);
       gatherTimer = undefined;
       await cancelAll(() => {});
+      await Deno.remove(queueRoot, { recursive: true }).catch(() => {});
     },
   };
 }

@@ -2,7 +2,6 @@
  * What `--executor slurm` hands to SLURM and reads back: one job's sbatch arguments and script,
  * running a client command, and a log's last lines (pipeline/executors/slurm.ts drives them).
  */
-import type { RemoteItem } from "./remote.ts";
 import type { SlurmOptions } from "./slurm.ts";
 
 /** SLURM itself failed: a command is missing, the controller does not answer, or a job failed. */
@@ -18,14 +17,9 @@ function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The sbatch arguments for one job (without the script); exported for tests (--gres, issue 13). */
-export function sbatchArgs(
-  opts: SlurmOptions,
-  node: RemoteItem,
-  logPattern: string,
-  name = node.id,
-): string[] {
-  const r = opts.resources(node.stage);
+/** The sbatch arguments for one job of `stage` (without the script); exported for tests (--gres, issue 13). */
+export function sbatchArgs(opts: SlurmOptions, stage: string, logPattern: string, name: string): string[] {
+  const r = opts.resources(stage);
   return [
     "--parsable",
     `--job-name=alignsam:${name}`.slice(0, 200),
@@ -39,12 +33,51 @@ export function sbatchArgs(
   ];
 }
 
+/**
+ * The partitions sbatch arguments name (`--partition=a,b`, `--partition a`, `-p a`, `-pa`), or []
+ * when they name none (the cluster's default partition).
+ */
+export function partitionsOf(args: readonly string[]): string[] {
+  const out: string[] = [];
+  args.forEach((a, i) => {
+    const v = a.startsWith("--partition=")
+      ? a.slice("--partition=".length)
+      : a === "--partition" || a === "-p"
+      ? args[i + 1] ?? ""
+      : a.startsWith("-p") && !a.startsWith("--")
+      ? a.slice(2)
+      : undefined;
+    if (v !== undefined) out.push(...v.split(",").filter(Boolean));
+  });
+  return out;
+}
+
+/**
+ * Jobs of `cpus` CPUs each that fit on the idle CPUs of `partitions` ([]: the default one) now,
+ * from `sinfo -h -N -o '%N|%P|%C'` (node, partition with a trailing '*' on the default,
+ * CPUs "allocated/idle/other/total": drained and down nodes' CPUs are "other"). A node in several
+ * of the partitions counts once.
+ */
+export function idleSlots(sinfo: string, partitions: readonly string[], cpus: number): number {
+  const idle = new Map<string, number>();
+  for (const line of sinfo.split("\n")) {
+    const [node, part, counts] = line.trim().split("|");
+    if (!node || !part || !counts) continue;
+    const wanted = partitions.length ? partitions.includes(part.replace(/\*$/, "")) : part.endsWith("*");
+    const free = Number(counts.split("/")[1]);
+    if (wanted && Number.isFinite(free)) idle.set(node, free);
+  }
+  let slots = 0;
+  for (const free of idle.values()) slots += Math.floor(free / Math.max(1, cpus));
+  return slots;
+}
+
 /** The job script: run the build entry, then record its exit status and node atomically. */
-export function jobScript(nodes: RemoteItem[], argv: string[], donePrefix: string): string {
+export function jobScript(what: string, argv: string[], donePrefix: string): string {
   const done = `${shellQuote(donePrefix)}-"$SLURM_JOB_ID".done`;
   return [
     "#!/bin/sh",
-    ...nodes.map((n) => `# alignsam: build ${n.id} (key ${n.key}) into the shared cache`),
+    `# alignsam: ${what}`,
     argv.map(shellQuote).join(" "),
     "rc=$?",
     `printf '%s %s\\n' "$rc" "\${SLURMD_NODENAME:-$(hostname)}" > ${done}.tmp && mv ${done}.tmp ${done}`,
