@@ -1,7 +1,8 @@
 /**
- * The one-item build a remote job runs (`cli/main.ts build-item`): open the same session as the
+ * The builds a remote job runs (`cli/main.ts build-item`): open the same session as the
  * coordinator, make sure every input is already in the shared cache and that this process
- * computes the coordinator's key, then build exactly this item and commit it.
+ * computes the coordinator's key, then build exactly that item and commit it; a worker job does
+ * so for each item it takes from its stage's queue (queue.ts).
  *
  * The job claims its key itself (execute.ts claims every key it builds), so the claim names the
  * job's host, pid and SLURM job id; the coordinator claims none of the keys it submits. A key
