@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "./pipeline_assert.ts";
 import { InterruptedError } from "../core/errors.ts";
 import { type JobWork, SlurmError, slurmExecutor, type SlurmOptions } from "../pipeline/executors/slurm.ts";
-import { idleSlots, partitionsOf } from "../pipeline/executors/slurm_job.ts";
+import { idleSlots, partitionsOf, workersToStart } from "../pipeline/executors/slurm_job.ts";
 import { enqueue, markTaken, scanTaken, takeNext, withdraw } from "../pipeline/executors/queue.ts";
 import type { RemoteContext, RemoteItem } from "../pipeline/executors/remote.ts";
 import type { EntryMeta } from "../pipeline/store.ts";
@@ -412,4 +412,16 @@ Deno.test("queue: items are taken oldest first and once each however many jobs r
   });
   assertEquals(seen.filter((t) => t.state === "taken").length, 1);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("workersToStart: one at least, one per idle slot, one per budget of queued work, never more waiting jobs than items", () => {
+  const q = { waiting: 6, seconds: 6, budget: 60, workers: 0, notStarted: 0, idle: 0 };
+  assertEquals(workersToStart(q), 1); // a busy cluster: one worker takes them all
+  assertEquals(workersToStart({ ...q, idle: 3 }), 3); // spread over the idle slots
+  assertEquals(workersToStart({ ...q, idle: 10 }), 6); // never more than the items
+  assertEquals(workersToStart({ ...q, seconds: 300 }), 5); // 300 s of work in 60 s workers
+  assertEquals(workersToStart({ ...q, seconds: 300, workers: 2, notStarted: 2 }), 3);
+  assertEquals(workersToStart({ ...q, workers: 1, notStarted: 1 }), 0); // one waits already
+  assertEquals(workersToStart({ ...q, waiting: 2, workers: 2, notStarted: 2, idle: 5 }), 0);
+  assertEquals(workersToStart({ ...q, waiting: 0, idle: 5 }), 0);
 });

@@ -28,6 +28,7 @@ import {
   sbatchArgs,
   SlurmError,
   tailLines,
+  workersToStart,
 } from "./slurm_job.ts";
 
 export { sbatchArgs, SlurmError };
@@ -539,11 +540,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     return Math.max(0, idleSlots(res.out, partitionsOf(opts.args ?? []), cpus) - Math.ceil(waiting / cpus));
   };
 
-  /**
-   * Enough worker jobs for what waits in `q`: at least one; one per idle slot, up to the items
-   * waiting (a wave of cheap items spread over idle CPUs ends sooner); one per `seconds` of
-   * waiting work on a busy cluster; never more jobs not started than items waiting.
-   */
+  /** Enough worker jobs for what waits in `q` (workersToStart), one refill at a time. */
   const refill = async (q: Queue) => {
     if (q.refilling) return void (q.again = true);
     q.refilling = true;
@@ -552,17 +549,14 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
         q.again = false;
         if (closed || !q.waiting.size) break;
         const mine = [...live.values()].filter((j) => j.queue === q);
-        const notStarted = mine.filter((j) => j.state === undefined || j.state === "PENDING").length;
-        const idle = await idleNow(cpusOf(q.stage));
-        const seconds = [...q.waiting.values()].reduce((s, m) => s + estimate(m.node), 0);
-        const n = Math.min(
-          q.waiting.size - notStarted,
-          Math.max(
-            Math.min(q.waiting.size, idle),
-            Math.ceil(seconds / opts.group!.seconds) - mine.length,
-            mine.length === 0 ? 1 : 0,
-          ),
-        );
+        const n = workersToStart({
+          waiting: q.waiting.size,
+          seconds: [...q.waiting.values()].reduce((s, m) => s + estimate(m.node), 0),
+          budget: opts.group!.seconds,
+          workers: mine.length,
+          notStarted: mine.filter((j) => j.state === undefined || j.state === "PENDING").length,
+          idle: await idleNow(cpusOf(q.stage)),
+        });
         await Promise.all(Array.from({ length: n }, () => launchWorker(q)));
       } while (q.again);
     } finally {

@@ -72,6 +72,34 @@ export function idleSlots(sinfo: string, partitions: readonly string[], cpus: nu
   return slots;
 }
 
+/**
+ * How many worker jobs to submit for a queue: at least one while items wait and none is there;
+ * one per idle slot, up to the items waiting (a wave of cheap items spread over idle CPUs ends
+ * sooner than one job taking them all); on a busy cluster, one per `budget` seconds of waiting
+ * work, counting the queue's workers already there; never more workers not started than items
+ * waiting.
+ */
+export function workersToStart(q: {
+  /** items waiting, and their estimated seconds */
+  waiting: number;
+  seconds: number;
+  /** a worker's budget, seconds */
+  budget: number;
+  /** the queue's worker jobs in flight, and how many of them have not started */
+  workers: number;
+  notStarted: number;
+  /** job slots idle now, less this coordinator's jobs not started (idleSlots) */
+  idle: number;
+}): number {
+  if (q.waiting <= 0) return 0;
+  const want = Math.max(
+    Math.min(q.waiting, q.idle),
+    Math.ceil(q.seconds / q.budget) - q.workers,
+    q.workers === 0 ? 1 : 0,
+  );
+  return Math.max(0, Math.min(q.waiting - q.notStarted, want));
+}
+
 /** The job script: run the build entry, then record its exit status and node atomically. */
 export function jobScript(what: string, argv: string[], donePrefix: string): string {
   const done = `${shellQuote(donePrefix)}-"$SLURM_JOB_ID".done`;
