@@ -127,7 +127,8 @@ async function slurmBuild(local: string, slurm: string): Promise<void> {
   });
   const seconds = (performance.now() - t0) / 1000;
   assertEquals(built.code, 0, `reproduce --executor slurm failed:\n${built.err.slice(-3000)}`);
-  assertMatch(built.err, /submitted report as SLURM job \d+/);
+  // the report, priced at seconds, goes to a worker job of its stage (pipeline/executors/slurm.ts)
+  assertMatch(built.err, /submitted (report|a worker job of report \(1 waiting\)) as SLURM job \d+/);
   const n = Number(built.err.match(/\b(\d+) item\(s\) built, 0 cached\b/)?.[1] ?? 0);
   assert(n > 0, `no '<n> item(s) built, 0 cached' line:\n${built.err.slice(-2000)}`);
   const jobs = built.err.match(/^submitted .* as SLURM job \d+/gm)?.length ?? 0;
