@@ -65,8 +65,10 @@ export async function takeNext(
     try {
       await Deno.rename(join(dir, `${name}.json`), taken);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue; // another job took it, or it was withdrawn
-      throw e;
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      // another job took it, or it was withdrawn; or an NFS client resent a rename that had
+      // succeeded, and the server answered the resend: then it is ours after all
+      if (!(await Deno.stat(taken).then(() => true, () => false))) continue;
     }
     return { name, ...(JSON.parse(await Deno.readTextFile(taken)) as QueuedItem) };
   }
