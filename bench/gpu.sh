@@ -40,7 +40,10 @@ if [[ -f "$icd" && -z "${VK_DRIVER_FILES:-}" ]]; then export VK_DRIVER_FILES="$i
 egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 if [[ -f "$egl" && -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ]]; then export __EGL_VENDOR_LIBRARY_FILENAMES="$egl"; fi
 
-FLAGS=(-A --unstable-webgpu --cached-only --v8-flags=--max-old-space-size=8192,--no-concurrent-recompilation,--no-concurrent-sparkplug,--no-concurrent-osr)
+# the V8 flags of deno.json's tasks (tests/train_reproducible_test.ts holds them equal to the jobs')
+V8_FLAGS="$(grep -o -- '--v8-flags=[^ "]*' deno.json | head -1)"
+[[ -n "$V8_FLAGS" ]] || { log "no --v8-flags in deno.json's tasks"; exit 2; }
+FLAGS=(-A --unstable-webgpu --cached-only "$V8_FLAGS")
 start=$(date +%s)
 tests_log=$(mktemp)
 log "agreement tests (limit ${GPU_CHECK_TEST_S:-200} s)"
