@@ -379,6 +379,29 @@ pollTest(
   },
 );
 
+pollTest(
+  "slurm worker jobs: a worker that found nothing is not held against the queue when what waits came after it",
+  async (dir, bin) => {
+    const { ex, ctx, node, logs, commands } = setup(dir, bin, undefined, { seconds: 10, estimate: () => 1 });
+    const builds = [ex.build(node(1), ctx)];
+    builds[0].catch(() => {}); // cancelled by close()
+    await submitted(logs, 1);
+    const [w1] = workerJobs(logs, commands);
+    await work(w1.queue, "77", "none"); // another job took it first
+    await wait(100);
+    builds.push(ex.build(node(2), ctx)); // queued after w1 was submitted; w1 is still pending
+    builds[1].catch(() => {});
+    await wait(400);
+    assertEquals(workerJobs(logs, commands).length, 1);
+    await endWorker(logs, w1.id, 0); // w1 started late and found nothing
+    await submitted(logs, 2);
+    const [, w2] = workerJobs(logs, commands);
+    assertEquals((await work(w2.queue, w2.id)).item, { i: 2 });
+    assertEquals((await builds[1]).key, "k2");
+    return ex;
+  },
+);
+
 Deno.test("idleSlots, partitionsOf: idle CPUs of the partitions asked for, a node once, in jobs of N CPUs", () => {
   const out = "n1|debug*|1/3/0/4\nn1|big|1/3/0/4\nn2|big|0/8/0/8\nn3|big|0/0/16/16\n";
   assertEquals(idleSlots(out, [], 1), 3);

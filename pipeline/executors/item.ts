@@ -62,7 +62,14 @@ export async function buildFromQueue(
   const memo = new Map<string, Promise<PlanItem>>();
   const out = { built: 0, failed: [] as string[] };
   while (!signal.aborted && (performance.now() - t0) / 1000 < budgetS) {
-    const next = await takeNext(dir, job);
+    // a worker is submitted only when items wait: if its first look finds none, look again for a
+    // few seconds (another worker may have taken them; or an NFS client lists a folder from its cache)
+    let next = await takeNext(dir, job);
+    for (const ms of out.built || out.failed.length ? [] : [1000, 2000]) {
+      if (next || signal.aborted) break;
+      await new Promise((r) => setTimeout(r, ms));
+      next = await takeNext(dir, job);
+    }
     if (!next) break;
     const node = nodeOf(session, stageName, next.item);
     let res: BuiltItem | { error: Error };

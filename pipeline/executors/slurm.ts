@@ -6,7 +6,7 @@
  *
  * An item priced over half of `group.seconds` (or not priced) gets a job of its own. Cheaper ones
  * go into a queue per stage (queue.ts) that worker jobs take items from, one after another, for
- * up to `group.seconds` each: a job costs seconds to start and runs cold (issue 13's benchmark),
+ * up to `group.seconds` each (slurm_workers.ts): a job costs seconds to start and runs cold (issue 13's benchmark),
  * and a warm worker that takes the next ready item pipelines the DAG as the local pool does.
  * Each item still has its own claim and entry, and tells the coordinator as soon as it is done.
  *
@@ -19,7 +19,6 @@ import { dirname, join } from "node:path";
 import { InterruptedError } from "../../core/errors.ts";
 import { replaceAtomic } from "../durable.ts";
 import { itemFileName } from "../items.ts";
-import { enqueue, scanTaken, withdraw } from "./queue.ts";
 import {
   idleSlots,
   jobScript,
@@ -28,12 +27,12 @@ import {
   sbatchArgs,
   SlurmError,
   tailLines,
-  workersToStart,
 } from "./slurm_job.ts";
+import { type Job, jobLabel, type Member, workerQueues } from "./slurm_workers.ts";
 
 export { sbatchArgs, SlurmError };
 import type { EntryMeta } from "../store.ts";
-import type { RemoteContext, RemoteExecutor, RemoteItem } from "./remote.ts";
+import type { RemoteExecutor, RemoteItem } from "./remote.ts";
 import { Slots } from "../pool.ts";
 
 /** What one job asks the scheduler for (sbatch's --cpus-per-task, --mem, --time, --gres). */
@@ -79,46 +78,6 @@ export interface SlurmOptions {
   graceMs?: number;
   /** program names, for tests (a missing sbatch) */
   bin?: Partial<Record<"sbatch" | "squeue" | "scancel" | "scontrol" | "sinfo", string>>;
-}
-
-/** One item waiting for its entry, and the build() promise to settle. */
-interface Member {
-  node: RemoteItem;
-  ctx: RemoteContext;
-  resolve(meta: EntryMeta): void;
-  reject(e: Error): void;
-}
-
-/** One stage's queue (queue.ts) in this coordinator, and its items by queue file name. */
-interface Queue {
-  stage: string;
-  force: boolean;
-  dir: string;
-  /** queued, not taken yet */
-  waiting: Map<string, Member>;
-  /** taken by a worker job, not settled yet */
-  taken: Map<string, { m: Member; job: string }>;
-  /** a refill is running; `again`: another was asked for meanwhile */
-  refilling?: boolean;
-  again?: boolean;
-  /** the worker jobs seen to take an item */
-  tookAny: Set<string>;
-  /** worker jobs in a row that ended without taking an item while items waited */
-  idleEnds: number;
-}
-
-interface Job {
-  id: string;
-  /** a one-item job's member; [] for a worker job (its items are in `queue.taken`) */
-  members: Member[];
-  queue?: Queue;
-  log: string;
-  done: string;
-  /** last squeue state and node */
-  state?: string;
-  host?: string;
-  /** when squeue first showed it finished (or forgot it) */
-  goneAt?: number;
 }
 
 // squeue states after which a job does nothing more (squeue(1) JOB STATE CODES)
@@ -169,12 +128,8 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       }
     })();
 
-  /** `stage[a]`, or `a worker job of stage` */
-  const named = (job: { members: Member[]; queue?: Queue }) =>
-    job.queue ? `a worker job of ${job.queue.stage}` : job.members[0].node.id;
+  const named = jobLabel;
   const cpusOf = (stage: string) => Math.max(1, opts.resources(stage).cpus);
-  const estimate = (node: RemoteItem) => opts.group?.estimate(node) ?? 0;
-  const workers = new Map<string, Job>(); // every worker job submitted, also after it ended
 
   /** The log's last lines, indented, as an error message's end. */
   const lastLines = async (log: string) => {
@@ -190,40 +145,6 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   };
 
   /**
-   * What the queue's worker jobs have taken and finished since the last look: settle those
-   * members at once (their dependants can be submitted while the job goes on), and remove the
-   * files, so that the next look lists only what is open.
-   */
-  const scanQueue = async (q: Queue) => {
-    for (const t of await scanTaken(q.dir)) {
-      q.tookAny.add(t.job);
-      const w = q.waiting.get(t.name);
-      if (w) {
-        q.waiting.delete(t.name);
-        q.taken.set(t.name, { m: w, job: t.job });
-      }
-      const tk = q.taken.get(t.name);
-      if (!tk || t.state === "taken") continue;
-      q.taken.delete(t.name);
-      const job = workers.get(t.job);
-      const where = `SLURM job ${t.job} (a worker job of ${q.stage}) on node ${t.host ?? job?.host ?? "?"}`;
-      const log = job?.log ?? "?";
-      const failed = () =>
-        new SlurmError(`${tk.m.node.id}: ${where} failed it: ${t.error?.trim()}; log ${log}`);
-      const notWhole = (absent: string) =>
-        new SlurmError(
-          `${tk.m.node.id}: ${where} built it, but entry ${tk.m.node.key} is not whole in the cache (${absent}): ` +
-            `did the job see other code or config? log ${log}`,
-        );
-      if (t.state === "ok") await settleMember(tk.m, notWhole);
-      else tk.m.reject(failed());
-      for (const f of [`${t.name}.json.${t.job}`, `${t.name}.${t.job}.${t.state}`]) {
-        await Deno.remove(join(q.dir, "taken", f)).catch(() => {});
-      }
-    }
-  };
-
-  /**
    * The job is over. A one-item job: its member resolves if its entry is whole, else fails with
    * `why` (undefined: it exited 0). A worker job: the items it finished are settled by their own
    * files; one it had taken and not finished fails with `why`; then the queue gets a new worker
@@ -232,40 +153,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   const settle = async (job: Job, why?: string) => {
     live.delete(job.id);
     const where = `SLURM job ${job.id}`;
-    if (job.queue) {
-      const q = job.queue;
-      await scanQueue(q);
-      for (const [name, tk] of [...q.taken].filter(([, t]) => t.job === job.id)) {
-        q.taken.delete(name);
-        const tail = await lastLines(job.log);
-        await settleMember(tk.m, (absent) =>
-          new SlurmError(
-            `${tk.m.node.id}: ${where} (${named(job)}) ${why ?? "exited 0"} on node ${job.host ?? "?"} ` +
-              `while building it (entry ${absent}); log ${job.log}${tail}`,
-          ));
-      }
-      if (q.tookAny.has(job.id) || !q.waiting.size) q.idleEnds = 0;
-      else if (why !== undefined && ![...live.values()].some((j) => j.queue === q)) {
-        // the last worker died before taking anything: another would too (a bad node, a queue
-        // folder it cannot read): what waits fails with its story, not with endless resubmits
-        const tail = await lastLines(job.log);
-        return failWaiting(q, (m) =>
-          new SlurmError(
-            `${m.node.id}: ${where} (${named(job)}) ${why} on node ${
-              job.host ?? "?"
-            } before taking an item; ` +
-              `log ${job.log}${tail}`,
-          ));
-      } else if (why === undefined && ++q.idleEnds >= 3) {
-        return failWaiting(q, (m) =>
-          new SlurmError(
-            `${m.node.id}: ${q.idleEnds} worker jobs of ${q.stage} in a row found nothing in the queue ${q.dir} ` +
-              `while items waited there: do the nodes see ${opts.logDir} (--log-dir) as this host does? last log ${job.log}`,
-          ));
-      }
-      void refill(q);
-      return;
-    }
+    if (job.queue) return await workers!.ended(job, why); // only worker queues make worker jobs
     const m = job.members[0];
     if (why === undefined) {
       return await settleMember(m, (absent) =>
@@ -338,7 +226,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       lastSqueue = Date.now();
       await squeue();
     }
-    for (const q of queues.values()) if (q.waiting.size || q.taken.size) await scanQueue(q);
+    await workers?.scan();
     for (const job of [...live.values()]) {
       if (await readDone(job)) continue;
       if (job.goneAt === undefined) continue;
@@ -357,20 +245,9 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     if (timer === undefined && live.size) timer = setTimeout(() => void tick().catch(failAll), pollMs);
   };
 
-  /** Every member not settled yet: queued here, in a queue, taken, or in a one-item job. */
-  const unsettled = function* (): Generator<Member> {
-    yield* pending.splice(0);
-    for (const q of queues.values()) {
-      yield* q.waiting.values();
-      for (const t of q.taken.values()) yield t.m;
-      q.waiting.clear();
-      q.taken.clear();
-    }
-    for (const job of live.values()) yield* job.members;
-  };
-
   const failAll = (e: Error) => {
-    for (const m of unsettled()) m.reject(e);
+    for (const m of workers?.drain() ?? []) m.reject(e);
+    for (const job of live.values()) for (const m of job.members) m.reject(e);
     live.clear();
   };
 
@@ -385,14 +262,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
   const cancelNow = async (log: (l: string) => void) => {
     const jobs = [...live.values()];
     live.clear();
-    const notStarted = pending.splice(0);
-    for (const q of queues.values()) {
-      for (const [name, m] of [...q.waiting]) {
-        if (!(await withdraw(q.dir, name))) continue; // a job took it: scanQueue finds which
-        q.waiting.delete(name);
-        notStarted.push(m);
-      }
-    }
+    const notStarted = (await workers?.withdrawAll()) ?? [];
     // scancel before any build is rejected: the coordinator exits once they all are
     if (jobs.length) {
       const ids = jobs.map((j) => j.id);
@@ -403,32 +273,14 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
           : `scancel ${ids.join(" ")} failed: ${res.err.trim()}`,
       );
     }
-    for (const m of notStarted) m.reject(new InterruptedError(`interrupted: ${m.node.id} was not started`));
+    const interrupted = (m: Member, why: string) => m.reject(new InterruptedError(`interrupted: ${why}`));
+    for (const m of notStarted) interrupted(m, `${m.node.id} was not started`);
     for (const job of jobs) {
       for (const m of job.members) {
-        m.reject(
-          new InterruptedError(`interrupted: cancelled SLURM job ${job.id} (${m.node.id}); log ${job.log}`),
-        );
+        interrupted(m, `cancelled SLURM job ${job.id} (${m.node.id}); log ${job.log}`);
       }
     }
-    for (const q of queues.values()) {
-      await scanQueue(q); // what the cancelled jobs had taken, or finished
-      for (const t of q.taken.values()) {
-        t.m.reject(
-          new InterruptedError(
-            `interrupted: cancelled SLURM job ${t.job} (a worker job of ${q.stage}, building ${t.m.node.id}); log ${
-              workers.get(t.job)?.log
-            }`,
-          ),
-        );
-      }
-      // taken by a job that wrote nothing yet: that job is cancelled too
-      for (const m of q.waiting.values()) {
-        m.reject(new InterruptedError(`interrupted: cancelled ${m.node.id}`));
-      }
-      q.taken.clear();
-      q.waiting.clear();
-    }
+    await workers?.rejectTaken(interrupted);
   };
 
   /** Write the job's script and sbatch it; `base` names its script, log and .done file. */
@@ -494,32 +346,6 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       return { ...(await submit({ node: m.node }, base, what, m.node.id)), members: [m] };
     }, (e) => m.reject(e));
 
-  let workerSeq = 0;
-  const launchWorker = (q: Queue) =>
-    launch(q.stage, async () => {
-      const base = join(opts.logDir, q.stage, `worker-${++workerSeq}`);
-      const what = `build ${q.stage} items from the queue ${q.dir} for up to ${opts.group!.seconds} s`;
-      const work = { stage: q.stage, force: q.force, queue: q.dir, budget: opts.group!.seconds };
-      const job: Job = { ...(await submit(work, base, what, `${q.stage} worker`)), members: [], queue: q };
-      workers.set(job.id, job);
-      return job;
-    }, (e) => {
-      // a worker that cannot be submitted: what waits for one fails with the reason
-      for (const name of q.waiting.keys()) void withdraw(q.dir, name);
-      for (const m of q.waiting.values()) m.reject(e);
-      q.waiting.clear();
-    });
-
-  /** Fail every item waiting in `q` (taken out of the queue first). */
-  const failWaiting = async (q: Queue, error: (m: Member) => Error) => {
-    const waiting = [...q.waiting];
-    q.waiting.clear();
-    for (const [name, m] of waiting) {
-      await withdraw(q.dir, name);
-      m.reject(error(m));
-    }
-  };
-
   /**
    * Job slots of `cpus` CPUs idle now where the jobs go, less this coordinator's jobs that are
    * submitted but not started (they will take idle CPUs first). 0 when sinfo fails: worker jobs
@@ -540,78 +366,28 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
     return Math.max(0, idleSlots(res.out, partitionsOf(opts.args ?? []), cpus) - Math.ceil(waiting / cpus));
   };
 
-  /** Enough worker jobs for what waits in `q` (workersToStart), one refill at a time. */
-  const refill = async (q: Queue) => {
-    if (q.refilling) return void (q.again = true);
-    q.refilling = true;
-    try {
-      do {
-        q.again = false;
-        if (closed || !q.waiting.size) break;
-        const mine = [...live.values()].filter((j) => j.queue === q);
-        const n = workersToStart({
-          waiting: q.waiting.size,
-          seconds: [...q.waiting.values()].reduce((s, m) => s + estimate(m.node), 0),
-          budget: opts.group!.seconds,
-          workers: mine.length,
-          notStarted: mine.filter((j) => j.state === undefined || j.state === "PENDING").length,
-          idle: await idleNow(cpusOf(q.stage)),
-        });
-        await Promise.all(Array.from({ length: n }, () => launchWorker(q)));
-      } while (q.again);
-    } finally {
-      q.refilling = false;
-    }
-  };
-
-  // worker jobs: items priced well under a job's start-up are queued, by stage and --force
-  const pending: Member[] = [];
-  const queues = new Map<string, Queue>();
-  // one folder per coordinator: two on one cache keep their queues apart (their claims share keys)
-  const queueRoot = join(
-    opts.logDir,
-    "queues",
-    `${Deno.hostname()}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
-  );
-  let queued = 0;
-  let gatherTimer: ReturnType<typeof setTimeout> | undefined;
   let aborted = false;
   let logLine: (l: string) => void = () => {};
-  const groupable = (node: RemoteItem): number | undefined => {
-    if (!opts.group || opts.group.seconds <= 0) return undefined;
-    const s = opts.group.estimate(node);
-    return s !== undefined && s <= opts.group.seconds / 2 ? s : undefined;
+  const group = opts.group && opts.group.seconds > 0 ? opts.group : undefined;
+  // items priced at most half a worker's budget go to worker jobs (slurm_workers.ts)
+  const cheap = (node: RemoteItem) => {
+    const s = group?.estimate(node);
+    return s !== undefined && s <= group!.seconds / 2;
   };
-  const flush = async () => {
-    gatherTimer = undefined;
-    const touched = new Set<Queue>();
-    for (const m of pending.splice(0)) {
-      // one job's command has one --force: forced and unforced items go to separate queues
-      const k = `${m.node.stage}${m.node.force ? ".force" : ""}`;
-      let q = queues.get(k);
-      if (!q) {
-        q = {
-          stage: m.node.stage,
-          force: m.node.force,
-          dir: join(queueRoot, k),
-          waiting: new Map(),
-          taken: new Map(),
-          tookAny: new Set(),
-          idleEnds: 0,
-        };
-        queues.set(k, q);
-      }
-      const name = `${String(++queued).padStart(6, "0")}-${itemFileName(m.node.item)}`;
-      try {
-        await enqueue(q.dir, name, { item: m.node.item, key: m.node.key });
-        q.waiting.set(name, m);
-        touched.add(q);
-      } catch (e) {
-        m.reject(e as Error);
-      }
-    }
-    for (const q of touched) await refill(q);
-  };
+  const workers = group
+    ? workerQueues({
+      opts: { ...opts, group },
+      live,
+      launch,
+      submit,
+      idleNow,
+      cpusOf,
+      settleMember,
+      lastLines,
+      closed: () => closed,
+      failAll,
+    })
+    : undefined;
 
   return {
     runsHere: (stage) => opts.local?.(stage) ?? false,
@@ -627,9 +403,8 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       try {
         return await new Promise<EntryMeta>((resolve, reject) => {
           const m: Member = { node, ctx, resolve, reject };
-          if (groupable(node) === undefined) return void launchOne(m);
-          pending.push(m);
-          gatherTimer ??= setTimeout(() => void flush().catch(failAll), opts.group!.gatherMs ?? 150);
+          if (workers && cheap(node)) workers.add(m);
+          else void launchOne(m);
         });
       } finally {
         ctx.signal.removeEventListener("abort", onAbort);
@@ -639,10 +414,8 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      if (gatherTimer !== undefined) clearTimeout(gatherTimer);
-      gatherTimer = undefined;
       await cancelAll(() => {});
-      await Deno.remove(queueRoot, { recursive: true }).catch(() => {});
+      await workers?.close();
     },
   };
 }
