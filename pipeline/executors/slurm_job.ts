@@ -2,7 +2,7 @@
  * What `--executor slurm` hands to SLURM and reads back: one job's sbatch arguments and script,
  * running a client command, and a log's last lines (pipeline/executors/slurm.ts drives them).
  */
-import type { SlurmOptions } from "./slurm.ts";
+import type { SlurmOptions } from "./slurm_options.ts";
 
 /** SLURM itself failed: a command is missing, the controller does not answer, or a job failed. */
 export class SlurmError extends Error {

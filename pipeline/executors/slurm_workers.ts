@@ -9,7 +9,7 @@ import { itemFileName } from "../items.ts";
 import type { EntryMeta } from "../store.ts";
 import { enqueue, scanTaken, withdraw } from "./queue.ts";
 import type { RemoteContext, RemoteItem } from "./remote.ts";
-import type { JobWork, SlurmOptions } from "./slurm.ts";
+import type { JobWork, SlurmOptions } from "./slurm_options.ts";
 import { SlurmError, workersToStart } from "./slurm_job.ts";
 
 /** One item waiting for its entry, and the build() promise to settle. */
