@@ -37,8 +37,8 @@ export interface JobApp {
  * cold (a glass evaluation took 12.5 s as a job of its own, 6.8 s in a warm local worker).
  * Measured 2026-12-02 on the smoke DAG, 2-CPU node, idle, 1-CPU jobs, against local --jobs 2:
  * one job per item 2.0–2.2× (CI); static groups of 60 s 1.06–1.33×; worker jobs of 60 s
- * 0.98–1.02× (bench, three runs) and 1.03–1.04× (the e2e test). Items over 30 s (a paper run's)
- * get a job each.
+ * 0.98–1.02× (bench, three runs) and 1.03–1.16× (the e2e test, three runs). Items over 30 s (a
+ * paper run's) get a job each.
  */
 export const SLURM_GROUP_DEFAULT_S = 60;
 
