@@ -155,7 +155,7 @@ export const BUILD_ITEM_FLAGS: Record<string, FlagSpec> = {
   budget: {
     type: "string",
     doc: "with --queue: take no new item after this many seconds",
-    default: "60",
+    default: String(SLURM_GROUP_DEFAULT_S),
   },
   key: {
     type: "string",
@@ -210,7 +210,7 @@ export async function buildItemMain(
   const item = queue === undefined
     ? json<Item>(a, "item", isItem, "an object of strings and numbers")
     : undefined;
-  const budget = Number(a.values.budget ?? 60);
+  const budget = Number(a.values.budget ?? SLURM_GROUP_DEFAULT_S);
   if (!(budget >= 0)) {
     throw new UsageError(`build-item: --budget must be seconds ≥ 0, got '${a.values.budget}'`);
   }

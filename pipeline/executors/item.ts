@@ -35,7 +35,7 @@ export async function buildItem(
   signal: AbortSignal,
 ): Promise<BuiltItem> {
   const session = jobSession(opts, stageName);
-  const node = nodeOf(session, stageName, item);
+  const node = nodesOf(session, stageName)(item);
   const planned = new Map((await plan(session, [node])).map((p) => [p.id, p]));
   return await buildPlanned(session, node, planned, expectedKey, signal);
 }
@@ -58,6 +58,7 @@ export async function buildFromQueue(
 ): Promise<{ built: number; failed: string[] }> {
   const t0 = performance.now();
   const session = jobSession(opts, stageName);
+  const nodeOf = nodesOf(session, stageName);
   const planned = new Map<string, PlanItem>();
   const memo = new Map<string, Promise<PlanItem>>();
   const out = { built: 0, failed: [] as string[] };
@@ -71,7 +72,7 @@ export async function buildFromQueue(
       next = await takeNext(dir, job);
     }
     if (!next) break;
-    const node = nodeOf(session, stageName, next.item);
+    const node = nodeOf(next.item);
     let res: BuiltItem | { error: Error };
     try {
       for (const p of await plan(session, [node], memo)) planned.set(p.id, p);
@@ -94,14 +95,19 @@ function jobSession(opts: RunnerOptions, stageName: string): Session {
   return openSession({ ...opts, targets: [stageName], task: undefined, until: undefined });
 }
 
-function nodeOf(session: Session, stageName: string, item: Item): Node {
+/** `stageName`'s items as nodes; the stage's own list is computed once, to warn of one outside it. */
+function nodesOf(session: Session, stageName: string): (item: Item) => Node {
   const stage = session.dag.byName.get(stageName)!; // openSession named an unknown stage
-  const node = { stage, item, id: itemId(stageName, item) };
-  if (!stage.items(session.params).some((it) => itemId(stageName, it) === node.id)) {
-    // an input item outside items() is legal (execute.ts builds it on demand), so only warn
-    session.log(`note: ${node.id} is not among ${stageName}'s items for these params`);
-  }
-  return node;
+  let listed: Set<string> | undefined;
+  return (item) => {
+    const node = { stage, item, id: itemId(stageName, item) };
+    listed ??= new Set(stage.items(session.params).map((it) => itemId(stageName, it)));
+    if (!listed.has(node.id)) {
+      // an input item outside items() is legal (execute.ts builds it on demand), so only warn
+      session.log(`note: ${node.id} is not among ${stageName}'s items for these params`);
+    }
+    return node;
+  };
 }
 
 async function buildPlanned(

@@ -86,7 +86,6 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       }
     })();
 
-  const named = jobLabel;
   const cpusOf = (stage: string) => Math.max(1, opts.resources(stage).cpus);
 
   /** The log's last lines, indented, as an error message's end. */
@@ -283,7 +282,7 @@ export function slurmExecutor(opts: SlurmOptions): RemoteExecutor {
       const job = await make();
       logLine(
         `submitted ${
-          job.queue ? `${named(job)} (${job.queue.waiting.size} waiting)` : named(job)
+          job.queue ? `${jobLabel(job)} (${job.queue.waiting.size} waiting)` : jobLabel(job)
         } as SLURM job ${job.id} (log ${job.log})`,
       );
       live.set(job.id, job);

@@ -90,7 +90,6 @@ export const jobLabel = (job: { members: Member[]; queue?: Queue }) =>
 
 export function workerQueues(host: WorkerHost) {
   const { opts, live, launch, submit, idleNow, cpusOf, settleMember, lastLines } = host;
-  const named = jobLabel;
   const estimate = (node: RemoteItem) => opts.group.estimate(node) ?? 0;
   const workers = new Map<string, Job>(); // every worker job submitted, also after it ended
 
@@ -142,7 +141,7 @@ export function workerQueues(host: WorkerHost) {
       const tail = await lastLines(job.log);
       await settleMember(tk.m, (absent) =>
         new SlurmError(
-          `${tk.m.node.id}: ${where} (${named(job)}) ${why ?? "exited 0"} on node ${job.host ?? "?"} ` +
+          `${tk.m.node.id}: ${where} (${jobLabel(job)}) ${why ?? "exited 0"} on node ${job.host ?? "?"} ` +
             `while building it (entry ${absent}); log ${job.log}${tail}`,
         ));
     }
@@ -155,7 +154,9 @@ export function workerQueues(host: WorkerHost) {
       const tail = await lastLines(job.log);
       return failWaiting(q, (m) =>
         new SlurmError(
-          `${m.node.id}: ${where} (${named(job)}) ${why} on node ${job.host ?? "?"} before taking an item; ` +
+          `${m.node.id}: ${where} (${jobLabel(job)}) ${why} on node ${
+            job.host ?? "?"
+          } before taking an item; ` +
             `log ${job.log}${tail}`,
         ));
     } else if (why === undefined && ++q.idleEnds >= 3) {
@@ -183,12 +184,7 @@ export function workerQueues(host: WorkerHost) {
       };
       workers.set(job.id, job);
       return job;
-    }, (e) => {
-      // a worker that cannot be submitted: what waits for one fails with the reason
-      for (const name of q.waiting.keys()) void withdraw(q.dir, name);
-      for (const m of q.waiting.values()) m.reject(e);
-      q.waiting.clear();
-    });
+    }, (e) => void failWaiting(q, () => e)); // a worker that cannot be submitted: what waits for one fails with the reason
 
   /** Fail every item waiting in `q` (taken out of the queue first). */
   const failWaiting = async (q: Queue, error: (m: Member) => Error) => {
